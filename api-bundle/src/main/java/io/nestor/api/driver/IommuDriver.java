@@ -1,0 +1,120 @@
+package io.nestor.api.driver;
+
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.pagetable.PageTableFormat;
+import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.TranslationConfig;
+
+/**
+ * A vendor IOMMU driver, registered as an OSGi service with the property {@value #PROPERTY_KIND}
+ * set to its {@link #kind()}. The core binds each unit to the highest-ranked driver of the unit's
+ * kind.
+ *
+ * <p>A driver plays two halves, kept in separate packages of its bundle:
+ * <ul>
+ *   <li>the <b>host driver</b> (what {@code intel-iommu.c} / {@code arm-smmu-v3.c} do): report
+ *       {@code hw_info}, allocate paging and nested domains, attach devices and PASIDs by writing
+ *       the configuration structures, and turn user invalidation requests into hardware ones;</li>
+ *   <li>the <b>hardware</b>: reset a unit's registers, decode a device's configuration from memory
+ *       into a {@link TranslationConfig}, and supply page-table formats.</li>
+ * </ul>
+ *
+ * <p><b>Statelessness.</b> A driver keeps no mutable state between calls. Everything — memory, the
+ * unit's registers and queues, domains — belongs to the core and arrives through the
+ * {@link UnitContext}; so an updated driver bundle resumes exactly where the old one stopped.
+ *
+ * <p><b>Optional operations.</b> As in the kernel, an operation a driver does not provide answers
+ * {@code EOPNOTSUPP}; the defaults below do exactly that.
+ */
+public interface IommuDriver {
+
+    /** Service property naming the kind, for example {@code intel-vtd} or {@code arm-smmuv3}. */
+    String PROPERTY_KIND = "nestor.driver.kind";
+
+    String KIND_INTEL_VTD = "intel-vtd";
+    String KIND_ARM_SMMUV3 = "arm-smmuv3";
+
+    /** The unit kind this driver serves; equal to its {@value #PROPERTY_KIND} property. */
+    String kind();
+
+    // ---- hardware half -------------------------------------------------------------------------
+
+    /**
+     * Power-on reset: fills the unit's read-only identification registers (VT-d CAP / ECAP,
+     * SMMUv3 IDR0–IDR5) from its {@link UnitFeatures} and the rest of the register file with reset
+     * values. Called once when the core creates the unit, never again on a driver swap.
+     */
+    void reset(UnitContext unit);
+
+    /**
+     * Decodes the configuration that applies to requests from {@code device} with {@code pasid}
+     * ({@link DeviceInfo#NO_PASID} for requests without one), reading the unit's registers and the
+     * structures in memory the way the hardware does.
+     *
+     * @throws FaultException when the configuration is absent or invalid; the fault is reported
+     *     for the device and the request is aborted
+     */
+    TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException;
+
+    // ---- host-driver half ----------------------------------------------------------------------
+
+    /**
+     * The unit's answer to {@code IOMMU_GET_HW_INFO}: the vendor structure ({@code iommu_hw_info_vtd},
+     * {@code iommu_hw_info_arm_smmuv3}) read from the unit's registers, plus capability bits.
+     */
+    HwInfo hwInfo(UnitContext unit);
+
+    /**
+     * Allocates a paging (stage-2, host-owned) domain with {@code IOMMU_HWPT_ALLOC_*} flags; the
+     * returned descriptor is kept by the core.
+     */
+    default DomainDescriptor allocPagingDomain(UnitContext unit, int flags) {
+        throw unsupported("paging domain allocation");
+    }
+
+    /** The page-table format of a paging domain this driver allocated. */
+    default PageTableFormat pagingFormat(UnitContext unit, DomainDescriptor domain) {
+        throw unsupported("paging formats");
+    }
+
+    /**
+     * Allocates a nested domain over {@code parent} from vendor data in the kernel's little-endian
+     * layout ({@code struct iommu_hwpt_vtd_s1}, {@code struct iommu_hwpt_arm_smmuv3}).
+     */
+    default DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags,
+            int dataType, byte[] data) {
+        throw unsupported("nested domain allocation");
+    }
+
+    /** Attaches the device's requests without a PASID (RID / StreamID) to {@code domain}. */
+    default void attachDevice(UnitContext unit, DeviceInfo device, DomainDescriptor domain) {
+        throw unsupported("device attach");
+    }
+
+    /** Attaches one PASID / SubstreamID of the device to {@code domain}. */
+    default void attachPasid(UnitContext unit, DeviceInfo device, int pasid, DomainDescriptor domain) {
+        throw unsupported("PASID attach");
+    }
+
+    /** Puts the device (or one PASID of it) back to blocked DMA. */
+    default void detach(UnitContext unit, DeviceInfo device, int pasid) {
+        throw unsupported("detach");
+    }
+
+    /**
+     * Processes user invalidation entries of {@code entryLen} bytes each, in order, up to the first
+     * bad one.
+     *
+     * @return the number of entries handled; on failure the thrown {@link IommuException} carries
+     *     that number as the out value {@code entry_num}
+     */
+    default int invalidateUser(UnitContext unit, DomainDescriptor domain, int dataType, int entryLen,
+            byte[] entries) {
+        throw unsupported("user invalidation");
+    }
+
+    private IommuException unsupported(String what) {
+        return new IommuException(Errno.EOPNOTSUPP, kind() + " driver does not implement " + what);
+    }
+}

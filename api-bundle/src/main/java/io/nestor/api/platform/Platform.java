@@ -1,0 +1,33 @@
+package io.nestor.api.platform;
+
+import io.nestor.api.driver.DeviceInfo;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The platform topology and its live state, registered by the core as an OSGi service.
+ * Every method returns a snapshot; nothing returned is mutated afterwards.
+ */
+public interface Platform {
+
+    /** Every unit in topology order. */
+    List<UnitStatus> units();
+
+    /** One unit by name. */
+    Optional<UnitStatus> unit(String name);
+
+    /** Every device in topology order. */
+    List<DeviceInfo> devices();
+
+    /** Every registered driver service, bound or not. */
+    List<DriverStatus> drivers();
+
+    /**
+     * Registers a listener that is called after any unit changes state (a driver bound or left)
+     * and after the topology is replaced. Listeners run on the thread that made the change and
+     * must return quickly.
+     */
+    void addListener(PlatformListener listener);
+
+    void removeListener(PlatformListener listener);
+}
