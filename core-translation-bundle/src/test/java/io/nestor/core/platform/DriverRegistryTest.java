@@ -1,0 +1,118 @@
+package io.nestor.core.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.UnitState;
+import io.nestor.api.platform.UnitStatus;
+import io.nestor.core.topology.TopologyFile;
+import io.nestor.core.unit.DriverBinding;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DriverRegistryTest {
+
+    private DriverRegistry registry;
+    private final List<String> events = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        registry = new DriverRegistry(TopologyFile.embeddedDefault(), TestMemory.create());
+        registry.addListener(unit -> events.add(String.valueOf(unit)));
+    }
+
+    private static DriverBinding binding(RecordingDriver d, String version, int ranking, long serviceId) {
+        return new DriverBinding(d, d.kind(), "test." + d.kind(), 10 + serviceId, version, ranking, serviceId);
+    }
+
+    private UnitStatus unit(String name) {
+        return registry.unit(name).orElseThrow();
+    }
+
+    @Test
+    void unitsStartUnavailableAndBindToTheirKind() {
+        assertEquals(UnitState.UNAVAILABLE, unit("dmar0").state());
+        assertEquals("", unit("dmar0").driverVersion());
+
+        RecordingDriver vtd = new RecordingDriver("intel-vtd", 0x11);
+        registry.addDriver(binding(vtd, "1.0.0", 0, 1));
+
+        assertEquals(UnitState.ACTIVE, unit("dmar0").state());
+        assertEquals("1.0.0", unit("dmar0").driverVersion());
+        assertEquals(0x11L, unit("dmar0").hwInfo().registers().get("id"));
+        assertEquals(UnitState.UNAVAILABLE, unit("smmu0").state(), "a VT-d driver must not bind an SMMU unit");
+        assertEquals(List.of("reset dmar0", "hwInfo dmar0"), vtd.calls);
+        assertEquals(List.of("dmar0"), events);
+    }
+
+    @Test
+    void resetRunsOnceSoARebindFindsTheRegistersAsLeft() {
+        RecordingDriver v1 = new RecordingDriver("intel-vtd", 0x11);
+        registry.addDriver(binding(v1, "1.0.0", 0, 1));
+        registry.runtimeUnit("dmar0").orElseThrow().registers().write64(0x20, 0xabc000L); // state a driver wrote
+        registry.removeDriver(1);
+        assertEquals(UnitState.UNAVAILABLE, unit("dmar0").state());
+        assertNotNull(unit("dmar0").hwInfo(), "hw_info comes from registers, which outlive the driver");
+
+        RecordingDriver v2 = new RecordingDriver("intel-vtd", 0x22);
+        registry.addDriver(binding(v2, "1.1.0", 0, 2));
+        assertEquals(List.of("hwInfo dmar0"), v2.calls, "no second reset");
+        assertEquals(0x11L, unit("dmar0").hwInfo().registers().get("id"));
+        assertEquals(0xabc000L, registry.runtimeUnit("dmar0").orElseThrow().registers().read64(0x20));
+        assertEquals("1.1.0", unit("dmar0").driverVersion());
+        assertEquals(List.of("dmar0", "dmar0", "dmar0"), events);
+    }
+
+    @Test
+    void highestRankingWinsThenOldestServiceAndTheNextTakesOverWhenItLeaves() {
+        RecordingDriver a = new RecordingDriver("intel-vtd", 1);
+        RecordingDriver b = new RecordingDriver("intel-vtd", 2);
+        RecordingDriver c = new RecordingDriver("intel-vtd", 3);
+        registry.addDriver(binding(a, "1.0.0", 0, 5));
+        registry.addDriver(binding(b, "2.0.0", 10, 6));
+        registry.addDriver(binding(c, "3.0.0", 10, 7));
+        assertEquals("2.0.0", unit("dmar0").driverVersion(), "ranking 10, older service id");
+        registry.removeDriver(6);
+        assertEquals("3.0.0", unit("dmar0").driverVersion());
+        registry.removeDriver(7);
+        assertEquals("1.0.0", unit("dmar0").driverVersion());
+        registry.removeDriver(5);
+        assertEquals(UnitState.UNAVAILABLE, unit("dmar0").state());
+    }
+
+    @Test
+    void aDriverThatFailsToBindIsSkipped() {
+        RecordingDriver broken = new RecordingDriver("arm-smmuv3", 1);
+        broken.failReset = true;
+        registry.addDriver(binding(broken, "9.0.0", 100, 1));
+        assertEquals(UnitState.UNAVAILABLE, unit("smmu0").state());
+        RecordingDriver good = new RecordingDriver("arm-smmuv3", 2);
+        registry.addDriver(binding(good, "1.0.0", 0, 2));
+        assertEquals("1.0.0", unit("smmu0").driverVersion());
+    }
+
+    @Test
+    void driversReportTheirBoundUnits() {
+        registry.addDriver(binding(new RecordingDriver("intel-vtd", 1), "1.0.0", 0, 1));
+        registry.addDriver(binding(new RecordingDriver("intel-vtd", 2), "0.9.0", -1, 2));
+        registry.addDriver(binding(new RecordingDriver("arm-smmuv3", 3), "1.0.0", 0, 3));
+        List<DriverStatus> drivers = registry.drivers();
+        assertEquals(3, drivers.size());
+        assertEquals(List.of("dmar0"), drivers.get(0).units());
+        assertTrue(drivers.get(1).units().isEmpty());
+        assertEquals(List.of("smmu0"), drivers.get(2).units());
+    }
+
+    @Test
+    void removingAnUnknownServiceChangesNothing() {
+        registry.addDriver(binding(new RecordingDriver("intel-vtd", 1), "1.0.0", 0, 1));
+        events.clear();
+        registry.removeDriver(99);
+        assertEquals(UnitState.ACTIVE, unit("dmar0").state());
+        assertTrue(events.isEmpty());
+    }
+}
