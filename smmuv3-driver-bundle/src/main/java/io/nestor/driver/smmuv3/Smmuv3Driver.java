@@ -1,0 +1,42 @@
+package io.nestor.driver.smmuv3;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.HwInfo;
+import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.driver.UnitContext;
+import io.nestor.api.translation.TranslationConfig;
+import io.nestor.driver.smmuv3.host.Smmuv3HwInfo;
+import io.nestor.driver.smmuv3.hw.Smmuv3ConfigDecoder;
+import io.nestor.driver.smmuv3.hw.Smmuv3UnitReset;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The Arm SMMUv3 driver service: a stateless facade registered with Declarative Services under
+ * {@code nestor.driver.kind=arm-smmuv3}. The hardware half lives in {@code io.nestor.driver.smmuv3.hw},
+ * the host-driver half in {@code io.nestor.driver.smmuv3.host}; all unit state arrives in the
+ * {@link UnitContext} of each call, so a replaced bundle resumes where the old one stopped.
+ */
+@Component(service = IommuDriver.class,
+        property = IommuDriver.PROPERTY_KIND + "=" + IommuDriver.KIND_ARM_SMMUV3)
+public final class Smmuv3Driver implements IommuDriver {
+
+    @Override
+    public String kind() {
+        return KIND_ARM_SMMUV3;
+    }
+
+    @Override
+    public void reset(UnitContext unit) {
+        Smmuv3UnitReset.reset(unit);
+    }
+
+    @Override
+    public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
+        return Smmuv3ConfigDecoder.decode(unit, device, pasid);
+    }
+
+    @Override
+    public HwInfo hwInfo(UnitContext unit) {
+        return Smmuv3HwInfo.read(unit);
+    }
+}

@@ -1,0 +1,71 @@
+package io.nestor.driver.smmuv3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.TranslationConfig;
+import io.nestor.api.translation.TranslationMode;
+import org.junit.jupiter.api.Test;
+
+class Smmuv3DriverTest {
+
+    private final Smmuv3Driver driver = new Smmuv3Driver();
+    private final DeviceInfo device = new DeviceInfo("0000:01:00.0", "smmu0", 0x100, 20, false, false, true, true);
+
+    private TestUnit resetUnit() {
+        TestUnit unit = TestUnit.of(Features.typical().build());
+        driver.reset(unit);
+        return unit;
+    }
+
+    @Test
+    void kindIsArmSmmuv3() {
+        assertEquals("arm-smmuv3", driver.kind());
+        assertEquals(IommuDriver.KIND_ARM_SMMUV3, driver.kind());
+    }
+
+    @Test
+    void disabledSmmuBypassesAfterReset() throws Exception {
+        TestUnit unit = resetUnit();
+        TranslationConfig config = driver.decodeConfig(unit, device, DeviceInfo.NO_PASID);
+        assertEquals(TranslationMode.BYPASS, config.mode());
+        assertEquals(TranslationConfig.bypass(0), config);
+    }
+
+    @Test
+    void disabledSmmuAbortsWhenGbpaAbortIsSet() throws Exception {
+        TestUnit unit = resetUnit();
+        unit.registers().write32(0x44, 0x1000 | (1 << 20));
+        assertEquals(TranslationConfig.abort(), driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
+        assertEquals(TranslationMode.ABORT, driver.decodeConfig(unit, device, 3).mode());
+    }
+
+    @Test
+    void otherCr0BitsDoNotEnableTheSmmu() throws Exception {
+        TestUnit unit = resetUnit();
+        unit.registers().write32(0x20, 0x1E); // PRIQEN | EVTQEN | CMDQEN | ATSCHK
+        assertEquals(TranslationMode.BYPASS, driver.decodeConfig(unit, device, DeviceInfo.NO_PASID).mode());
+    }
+
+    @Test
+    void enabledSmmuIsHonestlyUnsupported() {
+        TestUnit unit = resetUnit();
+        unit.registers().write32(0x20, 1); // CR0.SMMUEN
+        IommuException e = assertThrows(IommuException.class,
+                () -> driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+        assertTrue(e.rawMessage().startsWith("smmu0: "), e.getMessage());
+        assertTrue(e.rawMessage().contains("stream table decode"), e.getMessage());
+    }
+
+    @Test
+    void unimplementedOperationsAnswerEopnotsupp() {
+        IommuException e = assertThrows(IommuException.class, () -> driver.attachDevice(resetUnit(), device, null));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+    }
+}

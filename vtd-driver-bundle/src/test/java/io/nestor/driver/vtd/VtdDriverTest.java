@@ -1,0 +1,62 @@
+package io.nestor.driver.vtd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.TranslationConfig;
+import io.nestor.api.translation.TranslationMode;
+import org.junit.jupiter.api.Test;
+
+class VtdDriverTest {
+
+    private final VtdDriver driver = new VtdDriver();
+    private final DeviceInfo device = new DeviceInfo("0000:00:02.0", "dmar0", 0x10, 20, false, false, true, true);
+
+    @Test
+    void kindIsIntelVtd() {
+        assertEquals("intel-vtd", driver.kind());
+        assertEquals(IommuDriver.KIND_INTEL_VTD, driver.kind());
+    }
+
+    @Test
+    void translationDisabledAfterResetMeansBypass() throws Exception {
+        TestUnit unit = TestUnit.of(Features.typical().build());
+        driver.reset(unit);
+        TranslationConfig config = driver.decodeConfig(unit, device, DeviceInfo.NO_PASID);
+        assertEquals(TranslationMode.BYPASS, config.mode());
+        assertEquals(TranslationConfig.bypass(0), config);
+        assertEquals(TranslationMode.BYPASS, driver.decodeConfig(unit, device, 5).mode());
+    }
+
+    @Test
+    void translationEnabledIsHonestlyUnsupported() {
+        TestUnit unit = TestUnit.of(Features.typical().build());
+        driver.reset(unit);
+        unit.registers().write32(0x1C, 0x80000000 | 0x40000000); // GSTS.TES | RTPS
+        IommuException e = assertThrows(IommuException.class,
+                () -> driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+        assertTrue(e.rawMessage().startsWith("dmar0: "), e.getMessage());
+        assertTrue(e.rawMessage().contains("scalable-mode table decode"), e.getMessage());
+    }
+
+    @Test
+    void otherStatusBitsDoNotEnableTranslation() throws Exception {
+        TestUnit unit = TestUnit.of(Features.typical().build());
+        driver.reset(unit);
+        unit.registers().write32(0x1C, 0x7F800000); // every status bit below TES
+        assertEquals(TranslationMode.BYPASS, driver.decodeConfig(unit, device, DeviceInfo.NO_PASID).mode());
+    }
+
+    @Test
+    void unimplementedOperationsAnswerEopnotsupp() {
+        TestUnit unit = TestUnit.of(Features.typical().build());
+        IommuException e = assertThrows(IommuException.class, () -> driver.allocPagingDomain(unit, 0));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+    }
+}
