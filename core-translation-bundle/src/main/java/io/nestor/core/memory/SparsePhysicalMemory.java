@@ -257,6 +257,10 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
 
     @Override
     public void write64(long address, long value) {
+        if ((address & 7) == 0 && address >= 0 && address < limit) {
+            storeWord(address, value); // the descriptor fast path
+            return;
+        }
         writeLe(address, 8, value);
     }
 

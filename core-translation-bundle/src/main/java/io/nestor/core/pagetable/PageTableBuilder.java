@@ -6,6 +6,8 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.pagetable.Permission;
 import io.nestor.core.memory.PageAllocator;
+import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * Builds and edits one host-owned page table (a stage-2 / second-stage table, or a stage-1 table the
@@ -20,7 +22,10 @@ import io.nestor.core.memory.PageAllocator;
  * filled completely before the one store that links it in, so no walker sees a half-built subtree.
  * Splitting a block publishes a table of equivalent smaller leaves in place of the block, so the
  * translation does not change while it happens. Tables are freed only after the descriptor that
- * pointed at them has been cleared; invalidating what walkers and TLBs cached is the caller's duty.
+ * pointed at them has been cleared, and go to a <em>retire</em> callback rather than straight back to
+ * the allocator when the caller asks for it: like the kernel's IOTLB gather freelist, a caller that
+ * lets walkers race the builder frees retired tables only after invalidating what walkers and TLBs
+ * may still hold, so that a walker holding a stale table pointer never reads a reused page.
  *
  * <p><b>Errors.</b> {@link #map} either maps the whole range or, on error, leaves the translation
  * exactly as it was (what it had mapped is unmapped again). {@link #unmap} first splits the blocks at
@@ -33,6 +38,7 @@ public final class PageTableBuilder {
     private final PageTableFormat format;
     private final PhysicalMemory memory;
     private final PageAllocator allocator;
+    private final LongConsumer retire;
     private final int top;
     private final int leafLevels;
     private final long root;
@@ -53,7 +59,16 @@ public final class PageTableBuilder {
      *     bitmap without the granule; ENOMEM when the root cannot be allocated
      */
     public PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes) {
-        this.format = format;
+        this(format, allocator, pageSizes, null);
+    }
+
+    /**
+     * @param retire receives each table page unlinked from the tree (a walker may still hold it);
+     *     null frees them to the allocator at once. Pages never published are freed directly.
+     */
+    public PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire) {
+        this.format = Objects.requireNonNull(format, "format");
+        this.retire = retire != null ? retire : allocator::free;
         this.allocator = allocator;
         this.memory = allocator.memory();
         if (allocator.granuleShift() != format.granuleShift()) {
@@ -248,7 +263,7 @@ public final class PageTableBuilder {
                 try {
                     fillWithBlock(child, level - 1, format.leafAddress(d, level), d, level);
                 } catch (IommuException e) {
-                    freeChildren(child, level - 1);
+                    freeChildren(child, level - 1, allocator::free);
                     allocator.free(child);
                     throw e;
                 }
@@ -312,13 +327,13 @@ public final class PageTableBuilder {
                 long child = format.tableAddress(d, level);
                 if (chunk == entry) {
                     memory.write64(desc, 0L); // unlink first, then free what hung below
-                    unmapped += freeChildren(child, level - 1);
-                    allocator.free(child);
+                    unmapped += freeChildren(child, level - 1, retire);
+                    retire.accept(child);
                 } else {
                     unmapped += unmapLevel(child, level - 1, iova, chunk);
                     if (isEmpty(child, level - 1)) {
                         memory.write64(desc, 0L);
-                        allocator.free(child);
+                        retire.accept(child);
                     }
                 }
             }
@@ -339,7 +354,7 @@ public final class PageTableBuilder {
     }
 
     /** Frees every table below {@code table} (not {@code table} itself); returns the leaf bytes seen. */
-    private long freeChildren(long table, int level) {
+    private long freeChildren(long table, int level, LongConsumer free) {
         int entries = 1 << TableGeometry.indexBits(format, level);
         long entry = TableGeometry.entrySize(format, level);
         long bytes = 0;
@@ -350,8 +365,8 @@ public final class PageTableBuilder {
                 bytes += entry;
             } else if (kind == PageTableFormat.KIND_TABLE) {
                 long child = format.tableAddress(d, level);
-                bytes += freeChildren(child, level - 1);
-                allocator.free(child);
+                bytes += freeChildren(child, level - 1, free);
+                free.accept(child);
             }
         }
         return bytes;
@@ -360,17 +375,17 @@ public final class PageTableBuilder {
     // ---- lifetime ------------------------------------------------------------------------------
 
     /**
-     * Frees every table, the root included. The builder is unusable afterwards.
+     * Frees (retires) every table, the root included. The builder is unusable afterwards.
      *
      * @return bytes that were still mapped
      */
     public synchronized long destroy() {
         checkLive();
         destroyed = true;
-        long bytes = freeChildren(root, top);
+        long bytes = freeChildren(root, top, retire);
         long g = 1L << format.granuleShift();
         for (int i = 0; i < format.rootTableCount(); i++) {
-            allocator.free(root + i * g);
+            retire.accept(root + i * g);
         }
         return bytes;
     }

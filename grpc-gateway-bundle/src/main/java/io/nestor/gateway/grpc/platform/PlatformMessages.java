@@ -1,0 +1,101 @@
+package io.nestor.gateway.grpc.platform;
+
+import com.google.protobuf.ByteString;
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.UnitStatus;
+import io.nestor.gateway.grpc.proto.Device;
+import io.nestor.gateway.grpc.proto.Driver;
+import io.nestor.gateway.grpc.proto.HwInfo;
+import io.nestor.gateway.grpc.proto.Register;
+import io.nestor.gateway.grpc.proto.Unit;
+import io.nestor.gateway.grpc.proto.UnitFeatures;
+import io.nestor.gateway.grpc.proto.UnitState;
+import java.util.Map;
+
+/**
+ * Converts the platform API's snapshots into the {@code nestor.v1} messages of common.proto and
+ * platform.proto. Pure functions: nothing is cached, nothing is validated (the API records are
+ * already valid), and every API field has a message field.
+ */
+public final class PlatformMessages {
+
+    private PlatformMessages() {
+    }
+
+    public static Unit unit(UnitStatus status) {
+        Unit.Builder unit = Unit.newBuilder()
+                .setName(status.name())
+                .setKind(status.kind())
+                .setState(state(status.state()))
+                .setDriverVersion(status.driverVersion())
+                .setFeatures(features(status.features()));
+        if (status.hwInfo() != null) {
+            unit.setHwInfo(hwInfo(status.hwInfo()));
+        }
+        return unit.build();
+    }
+
+    public static UnitState state(io.nestor.api.platform.UnitState state) {
+        return switch (state) {
+            case ACTIVE -> UnitState.UNIT_STATE_ACTIVE;
+            case UNAVAILABLE -> UnitState.UNIT_STATE_UNAVAILABLE;
+        };
+    }
+
+    public static UnitFeatures features(io.nestor.api.driver.UnitFeatures f) {
+        return UnitFeatures.newBuilder()
+                .setNesting(f.nesting())
+                .setPasidBits(f.pasidBits())
+                .setInputAddressBits(f.inputAddressBits())
+                .setOutputAddressBits(f.outputAddressBits())
+                .setPgsizeBitmap(f.pageSizes())
+                .setFiveLevelStage1(f.fiveLevelStage1())
+                .setPageRequests(f.pageRequests())
+                .setDeviceTlb(f.deviceTlb())
+                .setDirtyTracking(f.dirtyTracking())
+                .setStall(f.stall())
+                .setDomainIdBits(f.domainIdBits())
+                .setStreamIdBits(f.streamIdBits())
+                .setCachingMode(f.cachingMode())
+                .setHardwareMsiRegion(f.hardwareMsiRegion())
+                .build();
+    }
+
+    public static HwInfo hwInfo(io.nestor.api.driver.HwInfo info) {
+        HwInfo.Builder out = HwInfo.newBuilder()
+                .setOutDataType(info.type())
+                .setData(ByteString.copyFrom(info.data()))
+                .setOutCapabilities(info.capabilities())
+                .setOutMaxPasidLog2(info.maxPasidLog2());
+        for (Map.Entry<String, Long> register : info.registers().entrySet()) {
+            out.addRegisters(Register.newBuilder().setName(register.getKey()).setValue(register.getValue()));
+        }
+        return out.build();
+    }
+
+    public static Device device(DeviceInfo d) {
+        return Device.newBuilder()
+                .setName(d.name())
+                .setUnit(d.unit())
+                .setSourceId(d.sourceId())
+                .setPasidBits(d.pasidBits())
+                .setPasidExec(d.pasidExec())
+                .setPasidPriv(d.pasidPriv())
+                .setAts(d.ats())
+                .setPri(d.pri())
+                .build();
+    }
+
+    public static Driver driver(DriverStatus d) {
+        return Driver.newBuilder()
+                .setKind(d.kind())
+                .setBundleSymbolicName(d.bundleSymbolicName())
+                .setBundleId(d.bundleId())
+                .setVersion(d.version())
+                .setRanking(d.ranking())
+                .setServiceId(d.serviceId())
+                .addAllUnits(d.units())
+                .build();
+    }
+}
