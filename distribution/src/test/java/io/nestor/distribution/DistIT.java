@@ -89,6 +89,12 @@ class DistIT {
             String status = awaitValue(() -> health.check(""), "SERVING", START_TIMEOUT);
             assertEquals("SERVING", status, "health of the launched platform; log:\n" + logTail());
         }
+        // The shipped client, as a user runs it: both units listed, active, with their hw_info types.
+        String units = runClient(port, "units");
+        assertTrue(units.contains("\"name\": \"dmar0\"") && units.contains("\"name\": \"smmu0\""), units);
+        assertEquals(2, units.split("UNIT_STATE_ACTIVE", -1).length - 1, units);
+        assertTrue(units.contains("\"out_data_type\": 1") && units.contains("\"out_data_type\": 2"), units);
+
         // FileInstall deploys load/*.jar shortly after start; its activator records the start.
         awaitValue(() -> markerLines(marker), List.of("started"), START_TIMEOUT);
         assertEquals(List.of("started"), markerLines(marker), "probe bundle in load/ was not started");
@@ -103,6 +109,20 @@ class DistIT {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** Runs {@code bin/nestor-client} against the launched platform and returns what it printed. */
+    private String runClient(int port, String command) throws IOException, InterruptedException {
+        ProcessBuilder client = new ProcessBuilder(dist.resolve("bin/nestor-client").toString(),
+                "--target", "127.0.0.1:" + port, command).redirectErrorStream(true);
+        client.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = client.start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "nestor-client did not finish");
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), "nestor-client " + command + " failed:\n" + text);
+        return text;
+    }
 
     /** Polls {@code probe} until it yields {@code wanted}, the process dies, or the time is up. */
     private <T> T awaitValue(Supplier<T> probe, T wanted, Duration timeout) throws InterruptedException {
