@@ -89,7 +89,8 @@ public final class Iotlb {
      *     configuration); never stored
      */
     public long lookup(int unit, int domainTag, int addressSpaceTag, IotlbKind kind, long iova, Object walkContext) {
-        if (((unit | domainTag) >>> 16 | (addressSpaceTag + 1) >>> 21) != 0) {
+        if ((unit | domainTag) >>> 16 != 0
+                || Integer.compareUnsigned(addressSpaceTag + 1, CacheTags.MAX_ADDRESS_SPACE_TAG + 1) > 0) {
             CacheTags.check(unit, domainTag, addressSpaceTag);
         }
         final long tags = CacheTags.pack(unit, domainTag, addressSpaceTag) | (long) kind.code() << KIND_SHIFT;

@@ -41,7 +41,10 @@ final class PageSizeHints {
     }
 
     private static int slot(long tags) {
-        long h = (tags & CacheTags.TAGS_MASK) * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> 54);
+        // Folds the address-space, domain and unit fields (bits 0..52) together; no multiply, since
+        // this is on the hit path and colliding tags only share a mask.
+        long own = tags & CacheTags.TAGS_MASK;
+        int t = (int) own ^ (int) (own >>> 21) ^ (int) (own >>> 37);
+        return (t ^ t >>> 10) & (SLOTS - 1);
     }
 }

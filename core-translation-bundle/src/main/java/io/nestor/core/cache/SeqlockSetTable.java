@@ -72,23 +72,48 @@ final class SeqlockSetTable {
     long get(long keyHi, long keyLo) {
         final long[] d = data;
         final int base = setOf(keyHi, keyLo) * SET_LONGS;
-        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+        // First attempt inline; a set being written (rare) retries out of line.
+        long seq = (long) LONGS.getAcquire(d, base);
+        long found = scan(d, base, keyHi, keyLo);
+        // Orders the loads of the scan before the re-read of the sequence number.
+        VarHandle.acquireFence();
+        if ((seq & 1) == 0 && (long) LONGS.getAcquire(d, base) == seq) {
+            return found;
+        }
+        return getContended(d, base, keyHi, keyLo);
+    }
+
+    /**
+     * The value of the way holding the key, or 0, without branches: which way holds a key is
+     * random, so a branching scan mispredicts on a large share of hits and each mispredict waits
+     * for the set's cache line. Every way is compared and the (at most one) match is selected with
+     * masks.
+     */
+    private static long scan(long[] d, int base, long keyHi, long keyLo) {
+        return select(d[base + 1], d[base + 2], d[base + 3], keyHi, keyLo)
+                | select(d[base + 4], d[base + 5], d[base + 6], keyHi, keyLo)
+                | select(d[base + 7], d[base + 8], d[base + 9], keyHi, keyLo)
+                | select(d[base + 10], d[base + 11], d[base + 12], keyHi, keyLo);
+    }
+
+    /** {@code value} if {@code (hi, lo)} is the key, else 0; branch-free. */
+    private static long select(long hi, long lo, long value, long keyHi, long keyLo) {
+        long diff = (hi ^ keyHi) | (lo ^ keyLo);
+        // (diff | -diff) has its sign bit set exactly when diff != 0.
+        return value & ~((diff | -diff) >> 63);
+    }
+
+    private static long getContended(long[] d, int base, long keyHi, long keyLo) {
+        for (int attempt = 1; attempt < READ_ATTEMPTS; attempt++) {
+            Thread.onSpinWait();
             long seq = (long) LONGS.getAcquire(d, base);
             if ((seq & 1) == 0) {
-                long found = 0;
-                for (int way = base + 1; way < base + 1 + 3 * WAYS; way += 3) {
-                    if (d[way + 1] == keyLo && d[way] == keyHi) {
-                        found = d[way + 2];
-                        break;
-                    }
-                }
-                // Orders the plain loads above before the re-read of the sequence number.
+                long found = scan(d, base, keyHi, keyLo);
                 VarHandle.acquireFence();
                 if ((long) LONGS.getAcquire(d, base) == seq) {
                     return found;
                 }
             }
-            Thread.onSpinWait();
         }
         return 0;
     }
@@ -250,9 +275,7 @@ final class SeqlockSetTable {
     }
 
     private int setOf(long keyHi, long keyLo) {
-        long h = keyLo * 0x9E3779B97F4A7C15L + keyHi;
-        h ^= h >>> 31;
-        h *= 0xBF58476D1CE4E5B9L;
-        return (int) (h >>> 32) & setMask;
+        // One multiply: the high bits of a Fibonacci hash mix every input bit.
+        return (int) (((keyLo ^ keyHi) * 0x9E3779B97F4A7C15L) >>> 32) & setMask;
     }
 }
