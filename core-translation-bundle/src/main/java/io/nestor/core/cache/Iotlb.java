@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * domain tag (VT-d DID, SMMU VMID), address-space tag (PASID, ASID, or -1), {@link IotlbKind} and
  * page. Entries are numbers only, so the IOTLB survives a driver swap.
  *
- * <p><b>Hit path.</b> {@link #lookup} takes no lock and allocates nothing: it reads the
+ * <p><b>Hit path.</b> {@link #lookup(long, long, Object)} takes no lock and allocates nothing: it reads the
  * {@link PageSizeHints} mask of the tags and probes the {@link SeqlockSetTable} once per page size
  * that may be present (once for a 4 KiB-only domain), returning the entry packed in a {@code long}
  * ({@link IotlbEntry}). Hits are counted in a {@link StripedCounter}, misses in a
@@ -39,6 +39,8 @@ import java.util.function.Consumer;
 public final class Iotlb {
     private static final int KIND_SHIFT = CacheTags.OWN_SHIFT;
     private static final int PAGE_SHIFT_SHIFT = KIND_SHIFT + 2;
+    /** The bits of a tag word besides the live bit: the shared tags and the kind. */
+    private static final long TAG_FIELDS = CacheTags.TAGS_MASK | 3L << KIND_SHIFT;
     private static final VarHandle GENERATION;
 
     static {
@@ -76,32 +78,48 @@ public final class Iotlb {
 
     // ---- hit path ------------------------------------------------------------------------------
 
-    /** {@link #lookup(int, int, int, IotlbKind, long, Object)} without a walk context. */
+    /**
+     * The tag word of an address space: unit, domain tag, address-space tag and kind, validated and
+     * packed once, so that the hit path ({@link #lookup(long, long, Object)}) neither checks nor
+     * packs them. The translation path computes it when it decodes a configuration.
+     *
+     * @throws IllegalArgumentException if a tag is out of range
+     */
+    public static long tag(int unit, int domainTag, int addressSpaceTag, IotlbKind kind) {
+        CacheTags.check(unit, domainTag, addressSpaceTag);
+        return CacheTags.pack(unit, domainTag, addressSpaceTag) | (long) kind.code() << KIND_SHIFT;
+    }
+
+    /** {@link #lookup(long, long, Object)} with the tags given one by one and no walk context. */
     public long lookup(int unit, int domainTag, int addressSpaceTag, IotlbKind kind, long iova) {
-        return lookup(unit, domainTag, addressSpaceTag, kind, iova, null);
+        return lookup(tag(unit, domainTag, addressSpaceTag, kind), iova, null);
+    }
+
+    /** {@link #lookup(long, long, Object)} without a walk context. */
+    public long lookup(long tag, long iova) {
+        return lookup(tag, iova, null);
     }
 
     /**
      * The cached translation of {@code iova}, packed as {@link IotlbEntry}, or
      * {@link IotlbEntry#MISS}. The caller checks the permissions against the request.
      *
+     * @param tag from {@link #tag(int, int, int, IotlbKind)}
      * @param walkContext handed to the strict-mode revalidator only (the caller's decoded
      *     configuration); never stored
      */
-    public long lookup(int unit, int domainTag, int addressSpaceTag, IotlbKind kind, long iova, Object walkContext) {
-        if ((unit | domainTag) >>> 16 != 0
-                || Integer.compareUnsigned(addressSpaceTag + 1, CacheTags.MAX_ADDRESS_SPACE_TAG + 1) > 0) {
-            CacheTags.check(unit, domainTag, addressSpaceTag);
+    public long lookup(long tag, long iova, Object walkContext) {
+        if ((tag & ~TAG_FIELDS) != CacheTags.LIVE) {
+            throw new IllegalArgumentException("not a tag word: 0x" + Long.toHexString(tag));
         }
-        final long tags = CacheTags.pack(unit, domainTag, addressSpaceTag) | (long) kind.code() << KIND_SHIFT;
-        long present = sizes.get(tags);
+        long present = sizes.get(tag);
         while (present != 0) {
             int shift = Long.numberOfTrailingZeros(present);
-            long entry = table.get(tags | (long) shift << PAGE_SHIFT_SHIFT, iova >>> shift);
+            long entry = table.get(tag | (long) shift << PAGE_SHIFT_SHIFT, iova >>> shift);
             if (entry != IotlbEntry.MISS) {
                 hits.increment();
                 if (strict) {
-                    revalidate(entry, unit, domainTag, addressSpaceTag, kind, iova, walkContext);
+                    revalidate(entry, tag, iova, walkContext);
                 }
                 return entry;
             }
@@ -273,12 +291,15 @@ public final class Iotlb {
         return staleLog.recent();
     }
 
-    private void revalidate(long cached, int unit, int domainTag, int addressSpaceTag, IotlbKind kind, long iova,
-            Object walkContext) {
+    private void revalidate(long cached, long tag, long iova, Object walkContext) {
         IotlbRevalidator r = revalidator;
         if (r == null) {
             return;
         }
+        int unit = CacheTags.unit(tag);
+        int domainTag = CacheTags.domainTag(tag);
+        int addressSpaceTag = CacheTags.addressSpaceTag(tag);
+        IotlbKind kind = kindOf(tag);
         long fresh = r.retranslate(unit, domainTag, addressSpaceTag, kind, iova, walkContext);
         if (fresh != cached) {
             staleLog.report(new StaleTranslation(unit, domainTag, addressSpaceTag, kind, iova, cached, fresh));

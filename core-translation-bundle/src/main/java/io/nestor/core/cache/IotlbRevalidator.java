@@ -11,8 +11,8 @@ public interface IotlbRevalidator {
     /**
      * Walks afresh what the hit answered.
      *
-     * @param walkContext what the caller passed to {@link Iotlb#lookup(int, int, int, IotlbKind, long,
-     *     Object)} (typically its decoded configuration), or {@code null}
+     * @param walkContext what the caller passed to {@link Iotlb#lookup(long, long, Object)}
+     *     (typically its decoded configuration), or {@code null}
      * @return the fresh entry packed as {@link IotlbEntry}, or {@link IotlbEntry#MISS} if the walk
      *     now faults
      */

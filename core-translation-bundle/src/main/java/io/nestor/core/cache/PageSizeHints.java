@@ -19,11 +19,26 @@ final class PageSizeHints {
     private static final int SLOTS = 1024;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    private final long[] masks = new long[SLOTS];
+    private static final long SMALL_PAGES_ONLY = 1L << IotlbEntry.MIN_PAGE_SHIFT;
+    private static final VarHandle UNION;
 
-    /** Mask for a lookup: a plain read, a stale value only costs a miss. */
+    static {
+        try {
+            UNION = MethodHandles.lookup().findVarHandle(PageSizeHints.class, "union", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final long[] masks = new long[SLOTS];
+    /** Every size ever added, for the common case of 4 KiB pages only (no slot hash then). */
+    @SuppressWarnings("unused") // through UNION
+    private long union;
+
+    /** Mask for a lookup: plain reads, a stale value only costs a miss. */
     long get(long tags) {
-        return masks[slot(tags)];
+        long all = union;
+        return all == SMALL_PAGES_ONLY ? all : masks[slot(tags)];
     }
 
     /** Mask for an invalidation: volatile, ordered after the invalidation's generation bump. */
@@ -38,6 +53,7 @@ final class PageSizeHints {
      */
     void add(long tags, int pageShift) {
         LONGS.getAndBitwiseOr(masks, slot(tags), 1L << pageShift);
+        UNION.getAndBitwiseOr(this, 1L << pageShift);
     }
 
     private static int slot(long tags) {

@@ -23,6 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * safe for a cache. This is the validation pattern of {@link java.util.concurrent.locks.StampedLock}
  * optimistic reads.
  *
+ * <p><b>Why four ways.</b> The hit path is bound by instructions, not memory (a set is two adjacent
+ * cache lines), and each way costs about ten of them in the branch-free scan: two ways measured
+ * about 4 ns faster per hit, but at a quarter load they already lost 3.4% of the resident pages
+ * to conflicts, and one miss (a full walk) costs far more than the 4 ns saved on every hit.
+ *
  * <p><b>Replacement.</b> A put overwrites the same key, else fills an empty way, else evicts a
  * random way of the set. Random replacement keeps the hit path free of stores (no reference bits
  * to set), which matters more here than the few extra misses it costs against LRU or CLOCK.

@@ -45,7 +45,7 @@ class IotlbStrictModeTest {
         iotlb.staleTranslationListener(heard::add);
         iotlb.setStrict(true);
 
-        assertEquals(cached, iotlb.lookup(2, 9, 5, IotlbKind.NESTED, 0x7010, context));
+        assertEquals(cached, iotlb.lookup(Iotlb.tag(2, 9, 5, IotlbKind.NESTED), 0x7010, context));
 
         assertEquals(1, iotlb.staleTranslationCount());
         StaleTranslation s = iotlb.recentStaleTranslations().get(0);
