@@ -1,0 +1,231 @@
+package io.nestor.core.cache;
+
+import io.nestor.api.translation.TranslationConfig;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
+
+/**
+ * The configuration cache (VT-d context and PASID caches, SMMU STE / CD caches): decoded
+ * {@link TranslationConfig}s by (unit, device source id, PASID), so a request that misses the IOTLB
+ * need not decode context / PASID entries or STE / CD again.
+ *
+ * <p>Unlike the IOTLB it holds driver objects (the configurations' page-table format instances),
+ * so {@link InvalidationScope.UnitConfig} empties a unit when its driver leaves; nothing of an
+ * old driver bundle stays reachable from here.
+ *
+ * <p><b>Concurrency.</b> A fixed array of buckets, each an immutable chain of nodes; a lookup
+ * reads a bucket (volatile) and walks the chain: no lock, no allocation. Writers serialise on the
+ * cache and replace whole chains (copy on write). Fills follow the same token discipline as the
+ * {@link Iotlb}: a configuration decoded before an invalidation is not installed after it.
+ *
+ * <p><b>Bound.</b> At most {@code capacity} configurations; a fill into a full cache evicts the
+ * head of the first non-empty bucket from a random start.
+ */
+public final class ConfigCache {
+    /** The PASID of requests without one, as {@link io.nestor.api.driver.DeviceInfo#NO_PASID}. */
+    public static final int NO_PASID = -1;
+
+    private static final class Node {
+        final int unit;
+        final int sourceId;
+        final int pasid;
+        final TranslationConfig config;
+        final Node next;
+
+        Node(int unit, int sourceId, int pasid, TranslationConfig config, Node next) {
+            this.unit = unit;
+            this.sourceId = sourceId;
+            this.pasid = pasid;
+            this.config = config;
+            this.next = next;
+        }
+    }
+
+    private final AtomicReferenceArray<Node> buckets;
+    private final int mask;
+    private final int capacity;
+    private volatile long generation;
+    /** Guarded by {@code this}. */
+    private int size;
+
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder fills = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder invalidatedEntries = new LongAdder();
+    private final LongAdder rejectedFills = new LongAdder();
+
+    public ConfigCache(int capacity) {
+        if (capacity < 1 || capacity > (1 << 24)) {
+            throw new IllegalArgumentException("capacity " + capacity + " outside 1.." + (1 << 24));
+        }
+        this.capacity = capacity;
+        int n = Integer.highestOneBit(capacity * 2 - 1) << 1;
+        this.buckets = new AtomicReferenceArray<>(n);
+        this.mask = n - 1;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The cached configuration, or {@code null}. */
+    public TranslationConfig lookup(int unit, int sourceId, int pasid) {
+        for (Node n = buckets.get(bucket(unit, sourceId, pasid)); n != null; n = n.next) {
+            if (n.sourceId == sourceId && n.pasid == pasid && n.unit == unit) {
+                hits.increment();
+                return n.config;
+            }
+        }
+        misses.increment();
+        return null;
+    }
+
+    /** Taken before the driver decodes the configuration; see {@link Iotlb}. */
+    public long fillToken() {
+        return generation;
+    }
+
+    /**
+     * Caches a decoded configuration (replacing any for the same key). Dropped (false) if an
+     * invalidation began after {@code token}.
+     */
+    public boolean fill(long token, int unit, int sourceId, int pasid, TranslationConfig config) {
+        CacheTags.checkUnit(unit);
+        if (sourceId < 0) {
+            throw new IllegalArgumentException("negative source id " + sourceId);
+        }
+        if (pasid < NO_PASID || pasid > CacheTags.MAX_ADDRESS_SPACE_TAG) {
+            throw new IllegalArgumentException("PASID " + pasid + " outside -1.." + CacheTags.MAX_ADDRESS_SPACE_TAG);
+        }
+        Objects.requireNonNull(config, "config");
+        synchronized (this) {
+            if (generation != token) {
+                rejectedFills.increment();
+                return false;
+            }
+            int b = bucket(unit, sourceId, pasid);
+            Node head = buckets.get(b);
+            Node without = removeFromChain(head, n -> n.unit == unit && n.sourceId == sourceId && n.pasid == pasid);
+            boolean replaced = without != head;
+            if (!replaced && size == capacity) {
+                evictOne(b);
+                head = buckets.get(b);
+                without = removeFromChain(head, n -> n.unit == unit && n.sourceId == sourceId && n.pasid == pasid);
+            }
+            buckets.set(b, new Node(unit, sourceId, pasid, config, without));
+            if (!replaced) {
+                size++;
+            }
+            fills.increment();
+            return true;
+        }
+    }
+
+    /** Applies the scope; returns the number of configurations removed. */
+    public int invalidate(InvalidationScope scope) {
+        Predicate<Node> doomed = filter(scope);
+        if (doomed == null) {
+            return 0;
+        }
+        int removed = 0;
+        synchronized (this) {
+            generation++;
+            for (int b = 0; b <= mask; b++) {
+                Node head = buckets.get(b);
+                if (head == null) {
+                    continue;
+                }
+                Node kept = removeFromChain(head, doomed);
+                if (kept != head) {
+                    int gone = chainLength(head) - chainLength(kept);
+                    buckets.set(b, kept);
+                    removed += gone;
+                }
+            }
+            size -= removed;
+        }
+        invalidations.increment();
+        invalidatedEntries.add(removed);
+        return removed;
+    }
+
+    /** The removal predicate for a scope, or {@code null} if the scope does not concern configurations. */
+    private static Predicate<Node> filter(InvalidationScope scope) {
+        if (scope instanceof InvalidationScope.All) {
+            return n -> true;
+        }
+        if (scope instanceof InvalidationScope.Unit) {
+            int unit = ((InvalidationScope.Unit) scope).unit();
+            return n -> n.unit == unit;
+        }
+        if (scope instanceof InvalidationScope.UnitConfig) {
+            int unit = ((InvalidationScope.UnitConfig) scope).unit();
+            return n -> n.unit == unit;
+        }
+        if (scope instanceof InvalidationScope.DeviceConfig) {
+            InvalidationScope.DeviceConfig d = (InvalidationScope.DeviceConfig) scope;
+            return n -> n.unit == d.unit() && n.sourceId == d.sourceId()
+                    && (d.pasid() == InvalidationScope.ANY || n.pasid == d.pasid());
+        }
+        if (scope instanceof InvalidationScope.DomainConfig) {
+            InvalidationScope.DomainConfig d = (InvalidationScope.DomainConfig) scope;
+            return n -> n.unit == d.unit() && n.config.domainTag() == d.domainTag()
+                    && (d.pasid() == InvalidationScope.ANY || n.pasid == d.pasid());
+        }
+        return null;
+    }
+
+    /** The chain without the matching nodes; the same chain object when none match. */
+    private static Node removeFromChain(Node head, Predicate<Node> doomed) {
+        if (head == null) {
+            return null;
+        }
+        Node rest = removeFromChain(head.next, doomed);
+        if (doomed.test(head)) {
+            return rest;
+        }
+        return rest == head.next ? head : new Node(head.unit, head.sourceId, head.pasid, head.config, rest);
+    }
+
+    private static int chainLength(Node n) {
+        int length = 0;
+        for (; n != null; n = n.next) {
+            length++;
+        }
+        return length;
+    }
+
+    /** Called with the lock held and the cache full. */
+    private void evictOne(int preferred) {
+        int start = buckets.get(preferred) != null ? preferred : ThreadLocalRandom.current().nextInt(mask + 1);
+        for (int i = 0; i <= mask; i++) {
+            int b = (start + i) & mask;
+            Node head = buckets.get(b);
+            if (head != null) {
+                buckets.set(b, head.next);
+                size--;
+                evictions.increment();
+                return;
+            }
+        }
+    }
+
+    private int bucket(int unit, int sourceId, int pasid) {
+        long h = ((long) unit << 52 ^ (long) sourceId << 20 ^ (pasid + 1L)) * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 40) & mask;
+    }
+
+    public CacheStatistics statistics() {
+        int entries;
+        synchronized (this) {
+            entries = size;
+        }
+        return new CacheStatistics("config", capacity, entries, hits.sum(), misses.sum(), fills.sum(),
+                evictions.sum(), invalidations.sum(), invalidatedEntries.sum(), rejectedFills.sum());
+    }
+}
