@@ -1,5 +1,7 @@
 package io.nestor.driver.smmuv3.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 /**
  * SMMU_CR0 (0x20) and SMMU_GBPA (0x44): whether the SMMU translates, and what it does with
  * transactions while it does not. Bits per hw-formats.md 2.1 and Linux {@code CR0_*} /

@@ -1,5 +1,7 @@
 package io.nestor.driver.smmuv3.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 /**
  * SMMU_IDR3 (0x0C, 32 bits, read-only): SMMUv3.1+ features. This implementation offers range-based
  * TLB invalidation (RIL, bit 10; Linux {@code IDR3_RIL}), as QEMU does, and nothing else here.

@@ -1,5 +1,7 @@
 package io.nestor.driver.smmuv3.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 /**
  * SMMU_IIDR (0x18) and SMMU_AIDR (0x1C), 32 bits, read-only: who built the SMMU and which
  * architecture revision it implements.

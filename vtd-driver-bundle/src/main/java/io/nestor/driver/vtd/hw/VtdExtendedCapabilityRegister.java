@@ -1,5 +1,7 @@
 package io.nestor.driver.vtd.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 import io.nestor.api.driver.UnitFeatures;
 
 /**

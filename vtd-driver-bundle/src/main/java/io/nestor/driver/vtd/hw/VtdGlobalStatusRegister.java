@@ -1,5 +1,7 @@
 package io.nestor.driver.vtd.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 /**
  * GCMD_REG (0x18, write-only commands) and GSTS_REG (0x1C, read-only status), 32 bits each. A
  * command bit and its status bit share the same position (Linux {@code DMA_GCMD_*} /

@@ -1,5 +1,7 @@
 package io.nestor.driver.vtd.hw;
 
+import io.nestor.api.driver.RegisterField;
+
 /**
  * VER_REG (offset 0x00, 32 bits): the architecture version the unit implements, MAX in bits 7:4
  * and MIN in bits 3:0 (Linux {@code DMAR_VER_MAJOR} / {@code DMAR_VER_MINOR}).

@@ -1,7 +1,7 @@
-package io.nestor.driver.smmuv3.hw;
+package io.nestor.api.driver;
 
 /**
- * One field of an SMMUv3 register: bits {@code lsb .. lsb+width-1} of a 32- or 64-bit value.
+ * One field of a hardware register (VT-d CAP / ECAP, SMMUv3 IDRn, descriptors): bits {@code lsb .. lsb+width-1} of a 32- or 64-bit value.
  *
  * <p>Invariant: {@code 0 <= lsb}, {@code 1 <= width}, {@code lsb + width <= 64}. {@link #insert}
  * refuses a value that does not fit, so a register can never be composed with a field silently
