@@ -34,6 +34,11 @@ import io.nestor.core.pagetable.TableGeometry;
  * needs stage-2 write permission on its page (VT-d fault 0x77, SMMU S2 fault with CLASS=TT) and marks
  * that stage-2 leaf dirty when stage 2 manages dirty state.
  *
+ * <p><b>Walk caches</b> ({@link WalkShortcuts}, optional): each stage walk may start at the deepest
+ * table the caches know for its input and reports every table it reaches below that start. A
+ * nested stage-1 table is reported with its host address, and only when the whole table lies in
+ * one stage-2 page (so that address is the table's base for every index).
+ *
  * <p><b>Hot path.</b> Stateless apart from the memory and thread-safe; takes no lock and allocates
  * nothing on success (the result goes into the caller's {@link WalkResult}). Only a memory error on a
  * descriptor read, which becomes an external abort, costs an exception.
