@@ -9,6 +9,7 @@ import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.core.cache.WalkCacheEntry;
 import io.nestor.core.pagetable.TableGeometry;
 
 /**
@@ -32,6 +33,11 @@ import io.nestor.core.pagetable.TableGeometry;
  * one CAS; a lost CAS re-reads the descriptor. In a nested walk such a write to a stage-1 descriptor
  * needs stage-2 write permission on its page (VT-d fault 0x77, SMMU S2 fault with CLASS=TT) and marks
  * that stage-2 leaf dirty when stage 2 manages dirty state.
+ *
+ * <p><b>Walk caches</b> ({@link WalkShortcuts}, optional): each stage walk may start at the deepest
+ * table the caches know for its input and reports every table it reaches below that start. A
+ * nested stage-1 table is reported with its host address, and only when the whole table lies in
+ * one stage-2 page (so that address is the table's base for every index).
  *
  * <p><b>Hot path.</b> Stateless apart from the memory and thread-safe; takes no lock and allocates
  * nothing on success (the result goes into the caller's {@link WalkResult}). Only a memory error on a
@@ -68,7 +74,23 @@ public final class TranslationWalker {
      * @return whether the request translated
      */
     public boolean translate(TranslationConfig config, long iova, int access, WalkResult out) {
+        return translate(config, iova, access, out, null);
+    }
+
+    /**
+     * Translates one request, starting each stage walk at the deepest table {@code shortcuts}
+     * knows and reporting every table reached below it (the walk caches).
+     *
+     * <p>Stage 1 of a nested walk whose stage 1 manages accessed / dirty flags never starts from a
+     * shortcut: updating a descriptor there needs the stage-2 write permission of its page, which a
+     * cached host address does not carry.
+     *
+     * @param shortcuts the walk caches, or {@code null} for a walk from the roots
+     */
+    public boolean translate(TranslationConfig config, long iova, int access, WalkResult out,
+            WalkShortcuts shortcuts) {
         out.reset();
+        out.shortcuts = shortcuts;
         int need = Access.requiredPermissions(access);
         boolean write = (access & Access.WRITE) != 0;
         switch (config.mode()) {
@@ -78,6 +100,7 @@ public final class TranslationWalker {
                 out.outputAddress = iova;
                 out.pageShift = BYPASS_PAGE_SHIFT;
                 out.permissions = Permission.ALL;
+                out.writeMarked = true;
                 return true;
             case STAGE1:
                 if (!walkStage(FaultStage.STAGE1, config.stage1(), iova, need, write, null, false, out)) {
@@ -99,6 +122,7 @@ public final class TranslationWalker {
     }
 
     private static boolean finishSingle(WalkResult out) {
+        out.writeMarked = out.stageWriteMarked;
         out.outputAddress = out.stageOutput;
         out.pageShift = out.stageShift;
         out.permissions = out.stagePermissions;
@@ -113,11 +137,13 @@ public final class TranslationWalker {
         long ipa = out.stageOutput;
         int s1Shift = out.stageShift;
         int s1Perms = out.stagePermissions;
+        boolean s1WriteMarked = out.stageWriteMarked;
         out.stage1LeafLevel = out.stageLeafLevel;
         if (!walkStage(FaultStage.STAGE2, s2, ipa, need, write, null, false, out)) {
             return false;
         }
         out.stage2LeafLevel = out.stageLeafLevel;
+        out.writeMarked = s1WriteMarked && out.stageWriteMarked;
         out.outputAddress = out.stageOutput;
         out.pageShift = Math.min(s1Shift, out.stageShift);
         out.permissions = s1Perms & out.stagePermissions;
@@ -143,13 +169,28 @@ public final class TranslationWalker {
         int level = f.levels() - 1;
         long table = sc.rootAddress();
         int perms = Permission.ALL;
+        WalkShortcuts shortcuts = out.shortcuts;
+        // the current table's address is host physical (a shortcut of a nested stage 1)
+        boolean hostTable = false;
+        // a nested stage-1 table whose host address is known only once its descriptor is translated
+        boolean reportTable = false;
+        if (shortcuts != null && !(nestedUnder != null && hwad)) {
+            long start = shortcuts.deepestTable(stage, f, input);
+            if (start != WalkCacheEntry.MISS) {
+                level = WalkCacheEntry.level(start);
+                table = WalkCacheEntry.tableAddress(start);
+                perms = WalkCacheEntry.permissions(start);
+                hostTable = nestedUnder != null;
+            }
+        }
         while (true) {
-            long descAddr = table + ((long) TableGeometry.index(f, level, input) << 3);
+            int index = TableGeometry.index(f, level, input);
+            long descAddr = table + ((long) index << 3);
             long hpa = descAddr;
             int s2Perms = Permission.ALL;
             int s2Level = -1;
             long s2Leaf = 0;
-            if (nestedUnder != null) {
+            if (nestedUnder != null && !hostTable) {
                 if (!walkStage(FaultStage.STAGE2, nestedUnder, descAddr, Permission.READ, false, null, true, out)) {
                     return false;
                 }
@@ -157,6 +198,11 @@ public final class TranslationWalker {
                 s2Perms = out.stagePermissions;
                 s2Level = out.stageLeafLevel;
                 s2Leaf = out.stageLeafDescriptor;
+                // Cacheable only if the whole stage-1 table lies in this one stage-2 page.
+                if (reportTable && out.stageShift >= f.granuleShift() && shortcuts != null) {
+                    shortcuts.tableReached(stage, f, input, level, hpa - ((long) index << 3), perms);
+                }
+                reportTable = false;
             }
             if (hpa < 0 || hpa > memoryEnd - 8) {
                 return out.fault(stage, FaultReason.EXTERNAL_ABORT, level, input, forStage1Fetch);
@@ -190,6 +236,14 @@ public final class TranslationWalker {
                 perms = p;
                 table = next;
                 level--;
+                hostTable = false;
+                if (shortcuts != null && !(nestedUnder != null && hwad)) {
+                    if (nestedUnder == null) {
+                        shortcuts.tableReached(stage, f, input, level, next, p);
+                    } else {
+                        reportTable = true;
+                    }
+                }
                 continue;
             }
             long oa = f.leafAddress(d, level);
@@ -223,6 +277,7 @@ public final class TranslationWalker {
             out.stagePermissions = p;
             out.stageLeafLevel = level;
             out.stageLeafDescriptor = hpa;
+            out.stageWriteMarked = !hwad || f.dirty(d) || write && permitted;
             return true;
         }
     }

@@ -23,6 +23,7 @@ public final class WalkResult {
     int permissions;
     int stage1LeafLevel;
     int stage2LeafLevel;
+    boolean writeMarked;
     // fault
     boolean faulted;
     FaultStage faultStage;
@@ -41,6 +42,10 @@ public final class WalkResult {
     int stageLeafLevel;
     /** Host physical address of the stage leaf descriptor, for dirty marking on stage-1 updates. */
     long stageLeafDescriptor;
+    /** Whether the stage leaf needs no dirty update for a write (see {@link #writeMarked()}). */
+    boolean stageWriteMarked;
+    /** The walk caches of the walk in progress, or null. */
+    WalkShortcuts shortcuts;
 
     /** Clears every field, ready for the next walk. */
     public void reset() {
@@ -49,6 +54,7 @@ public final class WalkResult {
         permissions = 0;
         stage1LeafLevel = -1;
         stage2LeafLevel = -1;
+        writeMarked = false;
         faulted = false;
         faultStage = null;
         faultReason = null;
@@ -87,6 +93,16 @@ public final class WalkResult {
     /** {@link Permission} bits granted, intersected over levels and stages. */
     public int permissions() {
         return permissions;
+    }
+
+    /**
+     * Whether a write through this translation needs no descriptor update: every walked stage that
+     * manages dirty state ({@code hardwareAccessedDirty}) has its leaf marked dirty, or the walk was a
+     * permitted write that marked it. A cache may grant write permission only to such a translation,
+     * so that the first write to a clean page walks again and marks it, as hardware does.
+     */
+    public boolean writeMarked() {
+        return writeMarked;
     }
 
     /** Level of the stage-1 leaf, or -1 when stage 1 was not walked or did not reach a leaf. */

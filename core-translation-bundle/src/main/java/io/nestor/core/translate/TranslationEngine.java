@@ -1,0 +1,178 @@
+package io.nestor.core.translate;
+
+import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.Access;
+import io.nestor.api.translation.Fault;
+import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.FaultStage;
+import io.nestor.api.translation.TranslationConfig;
+import io.nestor.api.translation.TranslationMode;
+import io.nestor.core.cache.ConfigCache;
+import io.nestor.core.cache.InvalidationScope;
+import io.nestor.core.cache.Iotlb;
+import io.nestor.core.cache.IotlbEntry;
+import io.nestor.core.cache.IotlbKind;
+import io.nestor.core.cache.TranslationCaches;
+import io.nestor.core.cache.WalkCache;
+import io.nestor.core.walk.TranslationWalker;
+import io.nestor.core.walk.WalkResult;
+import java.util.Objects;
+
+/**
+ * The translation path of one platform (DESIGN.md): a DMA request from a device (unit, source id,
+ * PASID) for an IOVA and an access is answered by
+ * <ol>
+ *   <li>the configuration cache, else the {@link ConfigDecoder} (the driver's
+ *       {@code decodeConfig}); a {@link FaultException} or an ABORT configuration is a CONFIG fault;</li>
+ *   <li>the IOTLB, tagged with the configuration's domain tag (VT-d DID, SMMU VMID),
+ *       address-space tag (PASID / ASID or -1) and {@link IotlbKind} of its mode; a hit that grants
+ *       what the access needs ends here, with no lock and no allocation;</li>
+ *   <li>otherwise the walker, started at the deepest stage-1 and stage-2 tables the walk cache
+ *       knows, and filling it on the way; a success fills the IOTLB, a failure is the result's
+ *       {@link Fault}.</li>
+ * </ol>
+ * The configuration comes first because the IOTLB's tags are in it, as VT-d's context / PASID caches
+ * supply the DID and PASID before the IOTLB is looked up.
+ *
+ * <p><b>Races.</b> Each cache's fill token is taken before the memory it summarises is read (the
+ * configuration before decoding, the IOTLB and walk cache before walking), so a fill that raced with
+ * an invalidation is dropped and the next request walks again.
+ *
+ * <p><b>Dirty state.</b> An IOTLB entry grants write only when the walk left nothing to mark dirty
+ * ({@link WalkResult#writeMarked()}); so the first write to a clean page of a configuration with
+ * hardware accessed / dirty flags misses the cached permission and walks, marking the page dirty.
+ * A hit that does not grant the access is likewise walked again rather than faulted from the cache.
+ *
+ * <p><b>Strict mode</b> ({@link #setStrict(boolean)}): every IOTLB hit is re-walked from the roots
+ * by a {@link FreshWalkRevalidator}, and a hit that differs is recorded as a
+ * {@link io.nestor.core.cache.StaleTranslation} (the hit is still served, as hardware would).
+ *
+ * <p>Thread-safe: any number of threads translate at once, each with its own
+ * {@link TranslationResult}. One engine per platform, owning its {@link TranslationCaches}.
+ */
+public final class TranslationEngine {
+    private final TranslationWalker walker;
+    private final TranslationCaches caches;
+    private final Iotlb iotlb;
+    private final WalkCache walkCache;
+    private final ConfigCache configCache;
+    private final ConfigDecoder decoder;
+    private volatile boolean iotlbEnabled = true;
+    private volatile boolean walkCacheEnabled = true;
+
+    public TranslationEngine(PhysicalMemory memory, TranslationCaches caches, ConfigDecoder decoder) {
+        this.walker = new TranslationWalker(Objects.requireNonNull(memory, "memory"));
+        this.caches = Objects.requireNonNull(caches, "caches");
+        this.decoder = Objects.requireNonNull(decoder, "decoder");
+        this.iotlb = caches.iotlb();
+        this.walkCache = caches.walkCache();
+        this.configCache = caches.configCache();
+        iotlb.revalidator(new FreshWalkRevalidator(walker));
+    }
+
+    public TranslationCaches caches() {
+        return caches;
+    }
+
+    /**
+     * Translates one request.
+     *
+     * @param unit the unit's dense index in the topology
+     * @param sourceId the requester (PCI RID, SMMU StreamID)
+     * @param pasid the request's PASID / SubstreamID, or -1 for none
+     * @param access {@link Access} bits
+     * @param out filled with the translation or the fault
+     * @return whether the request translated
+     */
+    public boolean translate(int unit, int sourceId, int pasid, long iova, int access, TranslationResult out) {
+        out.start(access, iova);
+        TranslationConfig config = configCache.lookup(unit, sourceId, pasid);
+        if (config == null) {
+            long token = configCache.fillToken();
+            try {
+                config = decoder.decode(unit, sourceId, pasid);
+            } catch (FaultException e) {
+                return out.configFault(forRequest(e.fault(), access, iova));
+            }
+            if (config == null) {
+                throw new IllegalStateException("configuration decoder answered null for unit " + unit
+                        + ", source 0x" + Integer.toHexString(sourceId) + ", PASID " + pasid);
+            }
+            configCache.fill(token, unit, sourceId, pasid, config);
+        }
+        TranslationMode mode = config.mode();
+        if (mode == TranslationMode.ABORT) {
+            return out.configFault(Fault.config(0, access, iova));
+        }
+        int domainTag = config.domainTag();
+        int addressSpaceTag = config.addressSpaceTag();
+        IotlbKind kind = IotlbKind.of(mode);
+        boolean useIotlb = iotlbEnabled;
+        if (useIotlb) {
+            long entry = iotlb.lookup(Iotlb.tag(unit, domainTag, addressSpaceTag, kind), iova, config);
+            if (entry != IotlbEntry.MISS) {
+                int granted = IotlbEntry.permissions(entry);
+                int need = Access.requiredPermissions(access);
+                if ((granted & need) == need) {
+                    return out.hit(IotlbEntry.outputAddress(entry, iova), IotlbEntry.pageShift(entry), granted);
+                }
+            }
+        }
+        long iotlbToken = iotlb.fillToken();
+        WalkResult walk = out.walk;
+        if (walkCacheEnabled) {
+            out.shortcuts.prepare(walkCache, unit, domainTag, addressSpaceTag, walkCache.fillToken());
+            walker.translate(config, iova, access, walk, out.shortcuts);
+        } else {
+            walker.translate(config, iova, access, walk, null);
+        }
+        if (!out.walked()) {
+            return false;
+        }
+        if (useIotlb) {
+            iotlb.fill(iotlbToken, unit, domainTag, addressSpaceTag, kind, iova, iotlbEntry(walk));
+        }
+        return true;
+    }
+
+    /** A successful walk packed as the IOTLB caches it (shared with strict mode's re-walk). */
+    static long iotlbEntry(WalkResult walk) {
+        int permissions = walk.writeMarked() ? walk.permissions() : walk.permissions() & ~Permission.WRITE;
+        return IotlbEntry.pack(walk.outputAddress(), walk.pageShift(), permissions);
+    }
+
+    /** The driver's configuration fault, completed with the request it stopped. */
+    private static Fault forRequest(Fault f, int access, long iova) {
+        long address = f.stage() == FaultStage.CONFIG ? iova : f.faultAddress();
+        return new Fault(f.stage(), f.reason(), f.level(), access, iova, address, f.onStage1TableFetch(),
+                f.vendorReason());
+    }
+
+    /** Applies an invalidation to every cache; returns the entries removed. */
+    public int invalidate(InvalidationScope scope) {
+        return caches.invalidate(scope);
+    }
+
+    /** Strict mode on or off, at run time (see the class comment). */
+    public void setStrict(boolean on) {
+        iotlb.setStrict(on);
+    }
+
+    public boolean isStrict() {
+        return iotlb.isStrict();
+    }
+
+    /**
+     * Uses the IOTLB (default) or neither looks it up nor fills it, for diagnostics and to measure
+     * the walk path.
+     */
+    public void setIotlbEnabled(boolean on) {
+        this.iotlbEnabled = on;
+    }
+
+    /** Uses the walk caches (default) or walks every stage from its root. */
+    public void setWalkCacheEnabled(boolean on) {
+        this.walkCacheEnabled = on;
+    }
+}
