@@ -234,6 +234,15 @@ public final class PageTableBuilder {
      */
     private void writeLeaves(long desc, int level, long iova, long pa, int n, int perms, boolean fresh) {
         long entry = 1L << format.levelShift(level);
+        if (n == 1) {
+            // A single leaf (the common one-page map): plain descriptor access, no run set-up.
+            if (!fresh && format.kind(memory.read64(desc), level) != PageTableFormat.KIND_INVALID) {
+                throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
+            }
+            memory.write64(desc, format.encodeLeaf(pa, level, perms));
+            progress += entry;
+            return;
+        }
         long[] buf = runBuffer;
         while (n > 0) {
             int c = Math.min(n, RUN);
