@@ -36,6 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       allowed: 512 2 MiB leaves in one new level-1 table. Per operation = per call.</li>
  *   <li>{@link #bulkMap4KiB}: one call mapping 8 MiB with only 4 KiB leaves allowed: 2048 leaves in
  *       four new leaf tables. Reported per 4 KiB page ({@code @OperationsPerInvocation}).</li>
+ *   <li>{@link #map1GiBWith2MiBPagesThenUnmap}: the same map followed by the unmap of the same
+ *       range, both timed, with no per-invocation set-up: a cross-check of the first figure that
+ *       does not depend on JMH's per-invocation timestamps, and the cost of the whole cycle.</li>
  *   <li>{@link #singleMap4KiB}: 256 separate calls, each mapping one 4 KiB page into an existing
  *       leaf table (kept alive by a pinned page in it). Reported per call.</li>
  * </ul>
@@ -56,6 +59,8 @@ public class MapBenchmark {
 
     /** 2 MiB leaves: iova [4 GiB, 5 GiB) to pa [8 GiB, 9 GiB). */
     static final long HUGE_IOVA = 4 * GIB;
+    /** The timed map-and-unmap cycle: iova [6 GiB, 7 GiB), under the same level-2 table. */
+    static final long CYCLE_IOVA = 6 * GIB;
     /** 4 KiB bulk: iova [1 GiB, 1 GiB + 8 MiB). */
     static final long BULK_IOVA = GIB;
     /** Single 4 KiB calls: the first 256 pages of the 2 MiB at iova 2 GiB; its last page is pinned. */
@@ -108,6 +113,12 @@ public class MapBenchmark {
         hugeBuilder.map(HUGE_IOVA, 8 * GIB, GIB, RW);
         hugeMapped = true;
         return hugeBuilder;
+    }
+
+    @Benchmark
+    public long map1GiBWith2MiBPagesThenUnmap() {
+        hugeBuilder.map(CYCLE_IOVA, 8 * GIB, GIB, RW);
+        return hugeBuilder.unmap(CYCLE_IOVA, GIB);
     }
 
     @Benchmark

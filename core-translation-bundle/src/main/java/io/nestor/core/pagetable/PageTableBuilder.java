@@ -44,6 +44,8 @@ public final class PageTableBuilder {
     private static final int RUN = 512;
     /** Scratch for {@link #writeLeaves}; mutators hold the builder's lock, so one buffer suffices. */
     private final long[] runBuffer = new long[RUN];
+    /** Per-level scratch for reading tables in runs; see {@link #levelBuffer}. */
+    private final long[][] levelBuffers;
     private final PageAllocator allocator;
     private final LongConsumer retire;
     private final int top;
@@ -89,6 +91,7 @@ public final class PageTableBuilder {
                     format.name(), count);
         }
         this.top = format.levels() - 1;
+        this.levelBuffers = new long[format.levels()][];
         int mask = 0;
         for (int level = 0; level <= top; level++) {
             if (format.kind(0L, level) != PageTableFormat.KIND_INVALID) {
@@ -411,12 +414,30 @@ public final class PageTableBuilder {
 
     private boolean isEmpty(long table, int level) {
         int entries = 1 << format.indexBits(level);
-        for (int i = 0; i < entries; i++) {
-            if (format.kind(memory.read64(table + ((long) i << 3)), level) != PageTableFormat.KIND_INVALID) {
-                return false;
+        long[] buf = levelBuffer(level);
+        for (int i = 0; i < entries; i += RUN) {
+            int c = Math.min(RUN, entries - i);
+            readRun(table + ((long) i << 3), buf, c);
+            for (int k = 0; k < c; k++) {
+                if (format.kind(buf[k], level) != PageTableFormat.KIND_INVALID) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    /**
+     * Scratch for reading a table at {@code level} in runs: one per level, because
+     * {@link #freeChildren} recurses while it holds a chunk of its own level.
+     */
+    private long[] levelBuffer(int level) {
+        long[] buf = levelBuffers[level];
+        if (buf == null) {
+            buf = new long[RUN];
+            levelBuffers[level] = buf;
+        }
+        return buf;
     }
 
     /** Frees every table below {@code table} (not {@code table} itself); returns the leaf bytes seen. */
@@ -424,15 +445,20 @@ public final class PageTableBuilder {
         int entries = 1 << TableGeometry.indexBits(format, level);
         long entry = TableGeometry.entrySize(format, level);
         long bytes = 0;
-        for (int i = 0; i < entries; i++) {
-            long d = memory.read64(table + ((long) i << 3));
-            int kind = format.kind(d, level);
-            if (kind == PageTableFormat.KIND_LEAF) {
-                bytes += entry;
-            } else if (kind == PageTableFormat.KIND_TABLE) {
-                long child = format.tableAddress(d, level);
-                bytes += freeChildren(child, level - 1, free);
-                free.accept(child);
+        long[] buf = levelBuffer(level);
+        for (int i = 0; i < entries; i += RUN) {
+            int c = Math.min(RUN, entries - i);
+            readRun(table + ((long) i << 3), buf, c);
+            for (int k = 0; k < c; k++) {
+                long d = buf[k];
+                int kind = format.kind(d, level);
+                if (kind == PageTableFormat.KIND_LEAF) {
+                    bytes += entry;
+                } else if (kind == PageTableFormat.KIND_TABLE) {
+                    long child = format.tableAddress(d, level);
+                    bytes += freeChildren(child, level - 1, free); // uses the buffer of level - 1
+                    free.accept(child);
+                }
             }
         }
         return bytes;
