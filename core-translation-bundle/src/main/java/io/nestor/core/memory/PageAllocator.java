@@ -121,8 +121,12 @@ public final class PageAllocator {
     private long handOut(long page) {
         live.set(pageIndex(page));
         liveCount++;
-        for (long off = 0; off < granule; off += ZEROES.length) {
-            memory.write(page + off, ZEROES, 0, (int) Math.min(ZEROES.length, granule - off));
+        if (memory instanceof SparsePhysicalMemory) {
+            ((SparsePhysicalMemory) memory).zero(page, granule); // word stores, one page lookup per 4 KiB
+        } else {
+            for (long off = 0; off < granule; off += ZEROES.length) {
+                memory.write(page + off, ZEROES, 0, (int) Math.min(ZEROES.length, granule - off));
+            }
         }
         return page;
     }

@@ -11,11 +11,14 @@ import java.lang.invoke.VarHandle;
  * reader either sees null (the page reads as zero) or a fully built node. Nodes are never removed,
  * so a reference once seen stays valid.
  *
- * <p>Each node indexes {@link #NODE_BITS} bits of the page number; the root takes whatever is left
- * over, so a 48-bit space (36 page-number bits) is exactly three levels.
+ * <p>Each node below the root indexes {@link #NODE_BITS} bits of the page number; the root takes
+ * whatever is left over, up to {@link #ROOT_MAX_BITS}, so a 48-bit space (36 page-number bits) is
+ * 12 + 12 + 12 and a 52-bit one (40 bits) 16 + 12 + 12: three levels either way.
  */
 final class SparsePageDirectory {
     static final int NODE_BITS = 12;
+    /** The widest root: 2^16 slots, 256 KiB with compressed references. */
+    static final int ROOT_MAX_BITS = 16;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
 
     private final int depth;
@@ -29,7 +32,9 @@ final class SparsePageDirectory {
      * @param wordsPerPage length of each page's {@code long[]}
      */
     SparsePageDirectory(int pageNumberBits, int wordsPerPage) {
-        int d = Math.max(1, (pageNumberBits + NODE_BITS - 1) / NODE_BITS);
+        // The root may be up to ROOT_MAX_BITS wide, which saves a level (a dependent load on every
+        // lookup) for wide spaces: 40 page-number bits (52-bit memory) are 16 + 12 + 12, not 4 + 3 * 12.
+        int d = 1 + Math.max(0, (pageNumberBits - ROOT_MAX_BITS + NODE_BITS - 1) / NODE_BITS);
         this.depth = d;
         int rootBits = pageNumberBits - (d - 1) * NODE_BITS;
         this.root = new Object[1 << rootBits];

@@ -314,6 +314,137 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
         }
     }
 
+    // ---- bulk word access, for page-table builders and allocators -----------------------------
+
+    /**
+     * Stores {@code count} 64-bit words from {@code values[offset..]} at the consecutive aligned
+     * addresses starting at {@code address}: the bulk form of {@link #write64}, with the same
+     * guarantees per word (one release store each, in ascending address order, so a concurrent reader
+     * never sees a torn word and a later release store that publishes the words is ordered after all of
+     * them). The page lookup is done once per 4 KiB memory page instead of once per word, which is what
+     * makes filling a page table cheap. Zero words for a page that has no storage allocate nothing.
+     *
+     * @throws IommuException EINVAL for an unaligned address, EFAULT beyond the address space (nothing
+     *     is written then)
+     */
+    public void write64Run(long address, long[] values, int offset, int count) {
+        Objects.checkFromIndexSize(offset, count, values.length);
+        checkRun(address, count);
+        if (overlapsRegion(address, (long) count << 3)) {
+            for (int i = 0; i < count; i++) {
+                storeWord(address + ((long) i << 3), values[offset + i]);
+            }
+            return;
+        }
+        while (count > 0) {
+            int w = wordIndex(address);
+            int n = Math.min(count, WORDS_PER_PAGE - w);
+            long pageNumber = address >>> PAGE_SHIFT;
+            long[] page = pages.find(pageNumber);
+            if (page == null && !allZero(values, offset, n)) {
+                page = pages.findOrCreate(pageNumber);
+            }
+            if (page != null) {
+                for (int i = 0; i < n; i++) {
+                    LONGS.setRelease(page, w + i, values[offset + i]);
+                }
+            }
+            address += (long) n << 3;
+            offset += n;
+            count -= n;
+        }
+    }
+
+    /**
+     * Loads {@code count} 64-bit words from the consecutive aligned addresses starting at
+     * {@code address} into {@code dst[offset..]}: the bulk form of {@link #read64} (one acquire load
+     * per word, a page lookup per 4 KiB memory page).
+     *
+     * @throws IommuException EINVAL for an unaligned address, EFAULT beyond the address space
+     */
+    public void read64Run(long address, long[] dst, int offset, int count) {
+        Objects.checkFromIndexSize(offset, count, dst.length);
+        checkRun(address, count);
+        if (overlapsRegion(address, (long) count << 3)) {
+            for (int i = 0; i < count; i++) {
+                dst[offset + i] = loadWord(address + ((long) i << 3));
+            }
+            return;
+        }
+        while (count > 0) {
+            int w = wordIndex(address);
+            int n = Math.min(count, WORDS_PER_PAGE - w);
+            long[] page = pages.find(address >>> PAGE_SHIFT);
+            if (page == null) {
+                Arrays.fill(dst, offset, offset + n, 0L);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    dst[offset + i] = (long) LONGS.getAcquire(page, w + i);
+                }
+            }
+            address += (long) n << 3;
+            offset += n;
+            count -= n;
+        }
+    }
+
+    /**
+     * Sets {@code length} bytes from {@code address} (both multiples of 8) to zero, one release store
+     * per word; pages without storage are left without (they read as zero already).
+     *
+     * @throws IommuException EINVAL for an unaligned address or length, EFAULT beyond the address space
+     */
+    public void zero(long address, long length) {
+        if ((length & 7) != 0 || length < 0) {
+            throw IommuException.of(Errno.EINVAL, "zeroing 0x%x bytes at 0x%x: not a multiple of 8", length,
+                    address);
+        }
+        checkRun(address, length >>> 3);
+        if (overlapsRegion(address, length)) {
+            for (long off = 0; off < length; off += 8) {
+                storeWord(address + off, 0L);
+            }
+            return;
+        }
+        long end = address + length;
+        while (address < end) {
+            int w = wordIndex(address);
+            int n = (int) Math.min((end - address) >>> 3, WORDS_PER_PAGE - w);
+            long[] page = pages.find(address >>> PAGE_SHIFT);
+            if (page != null) {
+                for (int i = 0; i < n; i++) {
+                    LONGS.setRelease(page, w + i, 0L);
+                }
+            }
+            address += (long) n << 3;
+        }
+    }
+
+    private void checkRun(long address, long words) {
+        if ((address & 7) != 0) {
+            throw IommuException.of(Errno.EINVAL, "64-bit run at unaligned address 0x%x", address);
+        }
+        check(address, words << 3);
+    }
+
+    private boolean overlapsRegion(long address, long length) {
+        for (FileBackedRegion r : regions) {
+            if (address < r.base() + r.size() && r.base() < address + length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean allZero(long[] values, int offset, int count) {
+        for (int i = 0; i < count; i++) {
+            if (values[offset + i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         return "SparsePhysicalMemory[" + addressBits + " bits, " + backedPageCount() + " pages, "

@@ -6,6 +6,7 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.pagetable.Permission;
 import io.nestor.core.memory.PageAllocator;
+import io.nestor.core.memory.SparsePhysicalMemory;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -37,6 +38,14 @@ import java.util.function.LongConsumer;
 public final class PageTableBuilder {
     private final PageTableFormat format;
     private final PhysicalMemory memory;
+    /** {@link #memory} when it offers bulk descriptor runs, else null. */
+    private final SparsePhysicalMemory sparse;
+    /** Descriptors per bulk read / write in {@link #writeLeaves}. */
+    private static final int RUN = 512;
+    /** Scratch for {@link #writeLeaves}; mutators hold the builder's lock, so one buffer suffices. */
+    private final long[] runBuffer = new long[RUN];
+    /** Per-level scratch for reading tables in runs; see {@link #levelBuffer}. */
+    private final long[][] levelBuffers;
     private final PageAllocator allocator;
     private final LongConsumer retire;
     private final int top;
@@ -71,6 +80,7 @@ public final class PageTableBuilder {
         this.retire = retire != null ? retire : allocator::free;
         this.allocator = allocator;
         this.memory = allocator.memory();
+        this.sparse = memory instanceof SparsePhysicalMemory ? (SparsePhysicalMemory) memory : null;
         if (allocator.granuleShift() != format.granuleShift()) {
             throw IommuException.of(Errno.EINVAL, "allocator granule 2^%d does not match format %s granule 2^%d",
                     allocator.granuleShift(), format.name(), format.granuleShift());
@@ -81,6 +91,7 @@ public final class PageTableBuilder {
                     format.name(), count);
         }
         this.top = format.levels() - 1;
+        this.levelBuffers = new long[format.levels()][];
         int mask = 0;
         for (int level = 0; level <= top; level++) {
             if (format.kind(0L, level) != PageTableFormat.KIND_INVALID) {
@@ -180,18 +191,11 @@ public final class PageTableBuilder {
             long desc = table + ((long) idx << 3);
             if (leafOk && ((iova | pa) & (entry - 1)) == 0 && end - iova >= entry) {
                 // The bulk path: a run of same-size leaves in this table, one store each.
-                long n = Math.min((end - iova) >>> shift, entries - idx);
-                for (long k = 0; k < n; k++) {
-                    if (!fresh && format.kind(memory.read64(desc), level) != PageTableFormat.KIND_INVALID) {
-                        throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
-                    }
-                    memory.write64(desc, format.encodeLeaf(pa, level, perms));
-                    desc += 8;
-                    iova += entry;
-                    pa += entry;
-                    progress += entry;
-                }
-                idx += (int) n;
+                int n = (int) Math.min((end - iova) >>> shift, entries - idx);
+                writeLeaves(desc, level, iova, pa, n, perms, fresh);
+                iova += (long) n << shift;
+                pa += (long) n << shift;
+                idx += n;
                 continue;
             }
             long chunk = Math.min(end - iova, entry - (iova & (entry - 1)));
@@ -220,6 +224,71 @@ public final class PageTableBuilder {
             iova += chunk;
             pa += chunk;
             idx++;
+        }
+    }
+
+    /**
+     * Writes {@code n} consecutive leaves at level {@code level} from descriptor address {@code desc},
+     * mapping {@code iova} to {@code pa} onwards, in chunks of {@link #RUN} words: each chunk is first
+     * read and checked to be all invalid (unless the table is {@code fresh}), then encoded into a
+     * buffer and stored with one bulk call, each descriptor still one aligned 64-bit store. On EEXIST
+     * the chunk holding the mapped entry is left untouched, and {@link #progress} counts exactly the
+     * leaves written before it, so the caller's undo removes exactly those.
+     */
+    private void writeLeaves(long desc, int level, long iova, long pa, int n, int perms, boolean fresh) {
+        long entry = 1L << format.levelShift(level);
+        if (n == 1) {
+            // A single leaf (the common one-page map): plain descriptor access, no run set-up.
+            if (!fresh && format.kind(memory.read64(desc), level) != PageTableFormat.KIND_INVALID) {
+                throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
+            }
+            memory.write64(desc, format.encodeLeaf(pa, level, perms));
+            progress += entry;
+            return;
+        }
+        long[] buf = runBuffer;
+        while (n > 0) {
+            int c = Math.min(n, RUN);
+            if (!fresh) {
+                readRun(desc, buf, c);
+                for (int k = 0; k < c; k++) {
+                    if (format.kind(buf[k], level) != PageTableFormat.KIND_INVALID) {
+                        throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova + k * entry);
+                    }
+                }
+            }
+            for (int k = 0; k < c; k++) {
+                buf[k] = format.encodeLeaf(pa + k * entry, level, perms);
+            }
+            writeRun(desc, buf, c);
+            long bytes = c * entry;
+            desc += (long) c << 3;
+            iova += bytes;
+            pa += bytes;
+            progress += bytes;
+            n -= c;
+        }
+    }
+
+    /** {@code count} descriptors from {@code desc} into {@code buf[0..]}: bulk when the memory allows. */
+    private void readRun(long desc, long[] buf, int count) {
+        if (sparse != null) {
+            sparse.read64Run(desc, buf, 0, count);
+            return;
+        }
+        for (int k = 0; k < count; k++) {
+            buf[k] = memory.read64(desc + ((long) k << 3));
+        }
+    }
+
+    /** Stores {@code buf[0..count)} from {@code desc}, one aligned 64-bit store per descriptor. */
+    private void writeRun(long desc, long[] buf, int count) {
+        if (sparse != null) {
+            sparse.write64Run(desc, buf, 0, count);
+            return;
+        }
+        for (int k = 0; k < count; k++) {
+            memory.write64(desc + ((long) k << 3), buf[k]);
         }
     }
 
@@ -345,12 +414,30 @@ public final class PageTableBuilder {
 
     private boolean isEmpty(long table, int level) {
         int entries = 1 << format.indexBits(level);
-        for (int i = 0; i < entries; i++) {
-            if (format.kind(memory.read64(table + ((long) i << 3)), level) != PageTableFormat.KIND_INVALID) {
-                return false;
+        long[] buf = levelBuffer(level);
+        for (int i = 0; i < entries; i += RUN) {
+            int c = Math.min(RUN, entries - i);
+            readRun(table + ((long) i << 3), buf, c);
+            for (int k = 0; k < c; k++) {
+                if (format.kind(buf[k], level) != PageTableFormat.KIND_INVALID) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    /**
+     * Scratch for reading a table at {@code level} in runs: one per level, because
+     * {@link #freeChildren} recurses while it holds a chunk of its own level.
+     */
+    private long[] levelBuffer(int level) {
+        long[] buf = levelBuffers[level];
+        if (buf == null) {
+            buf = new long[RUN];
+            levelBuffers[level] = buf;
+        }
+        return buf;
     }
 
     /** Frees every table below {@code table} (not {@code table} itself); returns the leaf bytes seen. */
@@ -358,15 +445,20 @@ public final class PageTableBuilder {
         int entries = 1 << TableGeometry.indexBits(format, level);
         long entry = TableGeometry.entrySize(format, level);
         long bytes = 0;
-        for (int i = 0; i < entries; i++) {
-            long d = memory.read64(table + ((long) i << 3));
-            int kind = format.kind(d, level);
-            if (kind == PageTableFormat.KIND_LEAF) {
-                bytes += entry;
-            } else if (kind == PageTableFormat.KIND_TABLE) {
-                long child = format.tableAddress(d, level);
-                bytes += freeChildren(child, level - 1, free);
-                free.accept(child);
+        long[] buf = levelBuffer(level);
+        for (int i = 0; i < entries; i += RUN) {
+            int c = Math.min(RUN, entries - i);
+            readRun(table + ((long) i << 3), buf, c);
+            for (int k = 0; k < c; k++) {
+                long d = buf[k];
+                int kind = format.kind(d, level);
+                if (kind == PageTableFormat.KIND_LEAF) {
+                    bytes += entry;
+                } else if (kind == PageTableFormat.KIND_TABLE) {
+                    long child = format.tableAddress(d, level);
+                    bytes += freeChildren(child, level - 1, free); // uses the buffer of level - 1
+                    free.accept(child);
+                }
             }
         }
         return bytes;
