@@ -262,6 +262,10 @@ public final class Iotlb {
         SIZES.getAndBitwiseOr(handle, 1L << shift);
         long assignment = handle.assignment;
         if ((assignment & TagHandles.INDEX_MASK) == 0) {
+            if ((long) GENERATION.getVolatile(this) != token) {
+                rejectedFills.increment(); // stale walk: take no index for it
+                return false;
+            }
             assignment = handles.assign(handle);
             if ((assignment & TagHandles.INDEX_MASK) == 0) {
                 rejectedFills.increment();
