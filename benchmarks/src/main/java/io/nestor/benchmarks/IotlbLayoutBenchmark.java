@@ -38,8 +38,12 @@ public class IotlbLayoutBenchmark {
     private long[] wide;   // the core's layout: 16 longs per set: seq, 4 x (key, value), padding
     private long[] narrow; // 8 longs per set: 4 x (key, value), no sequence number
     private long[] keys;
-    private long[] shifted;
+    private long[] compact; // the core's layout now: 9 longs per set, keys in their preferred way
     private int cursor;
+
+    private static int preferredWay(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> 50) & 3;
+    }
 
     private static int set(long key) {
         return (int) ((key * 0x9E3779B97F4A7C15L) >>> 52) & (SETS - 1);
@@ -49,6 +53,7 @@ public class IotlbLayoutBenchmark {
     public void setUp() {
         SplittableRandom random = new SplittableRandom(42);
         wide = new long[SETS * 16];
+        compact = new long[SETS * 9];
         narrow = new long[SETS * 8];
         long[] resident = new long[RESIDENT];
         int n = 0;
@@ -62,12 +67,17 @@ public class IotlbLayoutBenchmark {
                     wide[s * 16 + 1 + way * 2] = key;
                     wide[s * 16 + 2 + way * 2] = key ^ 0x5555;
                     resident[n++] = key;
+                    int pw = preferredWay(key);
+                    int w = compact[s * 9 + 1 + pw * 2] == 0 ? pw : way;
+                    while (compact[s * 9 + 1 + w * 2] != 0) {
+                        w = (w + 1) & 3;
+                    }
+                    compact[s * 9 + 1 + w * 2] = key;
+                    compact[s * 9 + 2 + w * 2] = key ^ 0x5555;
                     break;
                 }
             }
         }
-        shifted = new long[SETS * 8 + 8];
-        System.arraycopy(narrow, 0, shifted, offset, narrow.length);
         keys = new long[SEQUENCE];
         for (int i = 0; i < SEQUENCE; i++) {
             keys[i] = resident[random.nextInt(RESIDENT)];
@@ -85,13 +95,34 @@ public class IotlbLayoutBenchmark {
         return value & ~((diff | -diff) >> 63);
     }
 
-    /** The core's probe: seqlock read of a 16-long set, branch-free 4-way select. */
+    /** The previous probe: seqlock read of a 16-long set, branch-free 4-way select. */
     @Benchmark
     public void seqlockWide(Blackhole bh) {
         long key = next();
         long[] d = wide;
         int base = set(key) * 16;
         long seq = (long) LONGS.getAcquire(d, base);
+        long found = select(d[base + 1], d[base + 2], key) | select(d[base + 3], d[base + 4], key)
+                | select(d[base + 5], d[base + 6], key) | select(d[base + 7], d[base + 8], key);
+        VarHandle.acquireFence();
+        bh.consume((seq & 1) == 0 && (long) LONGS.getAcquire(d, base) == seq ? found : 0);
+    }
+
+    /** The core's probe now: seqlock'd read of the preferred way, full scan if the key is elsewhere. */
+    @Benchmark
+    public void seqlockPreferredWay(Blackhole bh) {
+        long key = next();
+        long[] d = compact;
+        int base = set(key) * 9;
+        int way = base + 1 + 2 * preferredWay(key);
+        long seq = (long) LONGS.getAcquire(d, base);
+        long k = d[way];
+        long v = d[way + 1];
+        VarHandle.acquireFence();
+        if (k == key && (seq & 1) == 0 && (long) LONGS.getAcquire(d, base) == seq) {
+            bh.consume(v);
+            return;
+        }
         long found = select(d[base + 1], d[base + 2], key) | select(d[base + 3], d[base + 4], key)
                 | select(d[base + 5], d[base + 6], key) | select(d[base + 7], d[base + 8], key);
         VarHandle.acquireFence();
@@ -131,33 +162,6 @@ public class IotlbLayoutBenchmark {
                 break;
             }
         }
-        bh.consume(found);
-    }
-
-    /** 64-byte sets shifted by {@code offset} longs: one of 0, 2, 4, 6 puts each set on one line. */
-    @org.openjdk.jmh.annotations.Param({"0", "2", "4", "6"})
-    public int offset;
-
-    /** {@link #plainNarrow} at {@link #offset}. */
-    @Benchmark
-    public void plainNarrowOffset(Blackhole bh) {
-        long key = next();
-        long[] d = shifted;
-        int base = set(key) * 8 + offset;
-        bh.consume(select(d[base], d[base + 1], key) | select(d[base + 2], d[base + 3], key)
-                | select(d[base + 4], d[base + 5], key) | select(d[base + 6], d[base + 7], key));
-    }
-
-    /** {@link #plainNarrowOffset} with conditional selects instead of masks. */
-    @Benchmark
-    public void cmovNarrowOffset(Blackhole bh) {
-        long key = next();
-        long[] d = shifted;
-        int base = set(key) * 8 + offset;
-        long found = d[base] == key ? d[base + 1] : 0;
-        found = d[base + 2] == key ? d[base + 3] : found;
-        found = d[base + 4] == key ? d[base + 5] : found;
-        found = d[base + 6] == key ? d[base + 7] : found;
         bh.consume(found);
     }
 
