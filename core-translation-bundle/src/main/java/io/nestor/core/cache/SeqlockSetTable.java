@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A bounded, set-associative table of {@code (keyHi, keyLo) -> value} triples of {@code long}s,
- * read without locks and without allocation: the storage under the IOTLB and the walk caches.
+ * read without locks and without allocation: the storage under the walk caches (the IOTLB uses
+ * the one-word-key {@link SeqlockWordTable}).
  *
  * <p><b>Layout.</b> One {@code long[]}; each set takes {@value #SET_LONGS} longs (two cache lines):
  * a sequence number, then {@value #WAYS} ways of {@code keyHi, keyLo, value}, then padding. A way
