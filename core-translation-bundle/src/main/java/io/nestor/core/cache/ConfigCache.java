@@ -1,6 +1,7 @@
 package io.nestor.core.cache;
 
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.api.translation.TranslationMode;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -14,7 +15,9 @@ import java.util.function.Predicate;
  *
  * <p>Unlike the IOTLB it holds driver objects (the configurations' page-table format instances),
  * so {@link InvalidationScope.UnitConfig} empties a unit when its driver leaves; nothing of an
- * old driver bundle stays reachable from here.
+ * old driver bundle stays reachable from here. An entry may also carry the {@link IotlbHandle} of
+ * its configuration's IOTLB tags (resolved once, when the configuration is decoded), so a hit needs
+ * no tag lookup; a handle holds no driver object.
  *
  * <p><b>Concurrency.</b> A fixed array of buckets, each an immutable chain of nodes; a lookup
  * reads a bucket (volatile) and walks the chain: no lock, no allocation. Writers serialise on the
@@ -28,23 +31,40 @@ public final class ConfigCache {
     /** The PASID of requests without one, as {@link io.nestor.api.driver.DeviceInfo#NO_PASID}. */
     public static final int NO_PASID = -1;
 
-    private static final class Node {
+    /**
+     * One cached configuration with the {@link IotlbHandle} its IOTLB tags resolve to (null when
+     * filled without one, or for an ABORT configuration, which caches no translation). The handle
+     * holds no driver object (only its IOTLB and tag word), so it adds nothing to what a unit's
+     * invalidation must drop. Immutable.
+     */
+    public static final class Entry {
         final int unit;
         final int sourceId;
         final int pasid;
         final TranslationConfig config;
-        final Node next;
+        final IotlbHandle iotlbHandle;
+        final Entry next;
 
-        Node(int unit, int sourceId, int pasid, TranslationConfig config, Node next) {
+        Entry(int unit, int sourceId, int pasid, TranslationConfig config, IotlbHandle iotlbHandle, Entry next) {
             this.unit = unit;
             this.sourceId = sourceId;
             this.pasid = pasid;
             this.config = config;
+            this.iotlbHandle = iotlbHandle;
             this.next = next;
+        }
+
+        public TranslationConfig config() {
+            return config;
+        }
+
+        /** The handle of the configuration's IOTLB tags, or null (see the class comment). */
+        public IotlbHandle iotlbHandle() {
+            return iotlbHandle;
         }
     }
 
-    private final AtomicReferenceArray<Node> buckets;
+    private final AtomicReferenceArray<Entry> buckets;
     private final int mask;
     private final int capacity;
     private volatile long generation;
@@ -75,10 +95,16 @@ public final class ConfigCache {
 
     /** The cached configuration, or {@code null}. */
     public TranslationConfig lookup(int unit, int sourceId, int pasid) {
-        for (Node n = buckets.get(bucket(unit, sourceId, pasid)); n != null; n = n.next) {
+        Entry e = lookupEntry(unit, sourceId, pasid);
+        return e == null ? null : e.config;
+    }
+
+    /** The cached entry (configuration and IOTLB handle), or {@code null}. No lock, no allocation. */
+    public Entry lookupEntry(int unit, int sourceId, int pasid) {
+        for (Entry n = buckets.get(bucket(unit, sourceId, pasid)); n != null; n = n.next) {
             if (n.sourceId == sourceId && n.pasid == pasid && n.unit == unit) {
                 hits.increment();
-                return n.config;
+                return n;
             }
         }
         misses.increment();
@@ -95,6 +121,15 @@ public final class ConfigCache {
      * invalidation began after {@code token}.
      */
     public boolean fill(long token, int unit, int sourceId, int pasid, TranslationConfig config) {
+        return fill(token, unit, sourceId, pasid, config, null);
+    }
+
+    /**
+     * {@link #fill(long, int, int, int, TranslationConfig)} with the handle of the configuration's
+     * IOTLB tags ({@link Iotlb#handle}), which must be those of {@code unit} and the configuration.
+     */
+    public boolean fill(long token, int unit, int sourceId, int pasid, TranslationConfig config,
+            IotlbHandle iotlbHandle) {
         CacheTags.checkUnit(unit);
         if (sourceId < 0) {
             throw new IllegalArgumentException("negative source id " + sourceId);
@@ -103,21 +138,24 @@ public final class ConfigCache {
             throw new IllegalArgumentException("PASID " + pasid + " outside -1.." + CacheTags.MAX_ADDRESS_SPACE_TAG);
         }
         Objects.requireNonNull(config, "config");
+        if (iotlbHandle != null && !handleMatches(iotlbHandle, unit, config)) {
+            throw new IllegalArgumentException(iotlbHandle + " is not the handle of unit " + unit + " and " + config);
+        }
         synchronized (this) {
             if (generation != token) {
                 rejectedFills.increment();
                 return false;
             }
             int b = bucket(unit, sourceId, pasid);
-            Node head = buckets.get(b);
-            Node without = removeFromChain(head, n -> n.unit == unit && n.sourceId == sourceId && n.pasid == pasid);
+            Entry head = buckets.get(b);
+            Entry without = removeFromChain(head, n -> n.unit == unit && n.sourceId == sourceId && n.pasid == pasid);
             boolean replaced = without != head;
             if (!replaced && size == capacity) {
                 evictOne(b);
                 head = buckets.get(b);
                 without = removeFromChain(head, n -> n.unit == unit && n.sourceId == sourceId && n.pasid == pasid);
             }
-            buckets.set(b, new Node(unit, sourceId, pasid, config, without));
+            buckets.set(b, new Entry(unit, sourceId, pasid, config, iotlbHandle, without));
             if (!replaced) {
                 size++;
             }
@@ -126,9 +164,17 @@ public final class ConfigCache {
         }
     }
 
+    private static boolean handleMatches(IotlbHandle h, int unit, TranslationConfig config) {
+        if (config.mode() == TranslationMode.ABORT) {
+            return false;
+        }
+        return h.unit() == unit && h.domainTag() == config.domainTag()
+                && h.addressSpaceTag() == config.addressSpaceTag() && h.kind() == IotlbKind.of(config.mode());
+    }
+
     /** Applies the scope; returns the number of configurations removed. */
     public int invalidate(InvalidationScope scope) {
-        Predicate<Node> doomed = filter(scope);
+        Predicate<Entry> doomed = filter(scope);
         if (doomed == null) {
             return 0;
         }
@@ -136,11 +182,11 @@ public final class ConfigCache {
         synchronized (this) {
             generation++;
             for (int b = 0; b <= mask; b++) {
-                Node head = buckets.get(b);
+                Entry head = buckets.get(b);
                 if (head == null) {
                     continue;
                 }
-                Node kept = removeFromChain(head, doomed);
+                Entry kept = removeFromChain(head, doomed);
                 if (kept != head) {
                     int gone = chainLength(head) - chainLength(kept);
                     buckets.set(b, kept);
@@ -155,7 +201,7 @@ public final class ConfigCache {
     }
 
     /** The removal predicate for a scope, or {@code null} if the scope does not concern configurations. */
-    private static Predicate<Node> filter(InvalidationScope scope) {
+    private static Predicate<Entry> filter(InvalidationScope scope) {
         if (scope instanceof InvalidationScope.All) {
             return n -> true;
         }
@@ -181,18 +227,18 @@ public final class ConfigCache {
     }
 
     /** The chain without the matching nodes; the same chain object when none match. */
-    private static Node removeFromChain(Node head, Predicate<Node> doomed) {
+    private static Entry removeFromChain(Entry head, Predicate<Entry> doomed) {
         if (head == null) {
             return null;
         }
-        Node rest = removeFromChain(head.next, doomed);
+        Entry rest = removeFromChain(head.next, doomed);
         if (doomed.test(head)) {
             return rest;
         }
-        return rest == head.next ? head : new Node(head.unit, head.sourceId, head.pasid, head.config, rest);
+        return rest == head.next ? head : new Entry(head.unit, head.sourceId, head.pasid, head.config, head.iotlbHandle, rest);
     }
 
-    private static int chainLength(Node n) {
+    private static int chainLength(Entry n) {
         int length = 0;
         for (; n != null; n = n.next) {
             length++;
@@ -205,7 +251,7 @@ public final class ConfigCache {
         int start = buckets.get(preferred) != null ? preferred : ThreadLocalRandom.current().nextInt(mask + 1);
         for (int i = 0; i <= mask; i++) {
             int b = (start + i) & mask;
-            Node head = buckets.get(b);
+            Entry head = buckets.get(b);
             if (head != null) {
                 buckets.set(b, head.next);
                 size--;

@@ -12,6 +12,7 @@ import io.nestor.core.cache.ConfigCache;
 import io.nestor.core.cache.InvalidationScope;
 import io.nestor.core.cache.Iotlb;
 import io.nestor.core.cache.IotlbEntry;
+import io.nestor.core.cache.IotlbHandle;
 import io.nestor.core.cache.IotlbKind;
 import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.cache.WalkCache;
@@ -26,8 +27,10 @@ import java.util.Objects;
  *   <li>the configuration cache, else the {@link ConfigDecoder} (the driver's
  *       {@code decodeConfig}); a {@link FaultException} or an ABORT configuration is a CONFIG fault;</li>
  *   <li>the IOTLB, tagged with the configuration's domain tag (VT-d DID, SMMU VMID),
- *       address-space tag (PASID / ASID or -1) and {@link IotlbKind} of its mode; a hit that grants
- *       what the access needs ends here, with no lock and no allocation;</li>
+ *       address-space tag (PASID / ASID or -1) and {@link IotlbKind} of its mode, through the
+ *       {@link IotlbHandle} of those tags that the configuration cache entry carries (resolved once,
+ *       when the configuration is decoded); a hit that grants what the access needs ends here, with
+ *       no lock and no allocation;</li>
  *   <li>otherwise the walker, started at the deepest stage-1 and stage-2 tables the walk cache
  *       knows, and filling it on the way; a success fills the IOTLB, a failure is the result's
  *       {@link Fault}.</li>
@@ -87,8 +90,13 @@ public final class TranslationEngine {
      */
     public boolean translate(int unit, int sourceId, int pasid, long iova, int access, TranslationResult out) {
         out.start(access, iova);
-        TranslationConfig config = configCache.lookup(unit, sourceId, pasid);
-        if (config == null) {
+        ConfigCache.Entry cached = configCache.lookupEntry(unit, sourceId, pasid);
+        TranslationConfig config;
+        IotlbHandle handle;
+        if (cached != null) {
+            config = cached.config();
+            handle = cached.iotlbHandle();
+        } else {
             long token = configCache.fillToken();
             try {
                 config = decoder.decode(unit, sourceId, pasid);
@@ -99,7 +107,11 @@ public final class TranslationEngine {
                 throw new IllegalStateException("configuration decoder answered null for unit " + unit
                         + ", source 0x" + Integer.toHexString(sourceId) + ", PASID " + pasid);
             }
-            configCache.fill(token, unit, sourceId, pasid, config);
+            // The tags are resolved once per decoded configuration, as hardware resolves a DID /
+            // PASID to a TLB tag; the handle outlives invalidations (they retire its index only).
+            handle = config.mode() == TranslationMode.ABORT ? null
+                    : iotlb.handle(unit, config.domainTag(), config.addressSpaceTag(), IotlbKind.of(config.mode()));
+            configCache.fill(token, unit, sourceId, pasid, config, handle);
         }
         TranslationMode mode = config.mode();
         if (mode == TranslationMode.ABORT) {
@@ -107,10 +119,11 @@ public final class TranslationEngine {
         }
         int domainTag = config.domainTag();
         int addressSpaceTag = config.addressSpaceTag();
-        IotlbKind kind = IotlbKind.of(mode);
         boolean useIotlb = iotlbEnabled;
         if (useIotlb) {
-            long entry = iotlb.lookup(Iotlb.tag(unit, domainTag, addressSpaceTag, kind), iova, config);
+            // An entry cached by another party without a handle: the lock-free tag lookup.
+            long entry = handle != null ? iotlb.lookup(handle, iova, config)
+                    : iotlb.lookup(Iotlb.tag(unit, domainTag, addressSpaceTag, IotlbKind.of(mode)), iova, config);
             if (entry != IotlbEntry.MISS) {
                 int granted = IotlbEntry.permissions(entry);
                 int need = Access.requiredPermissions(access);
@@ -131,7 +144,10 @@ public final class TranslationEngine {
             return false;
         }
         if (useIotlb) {
-            iotlb.fill(iotlbToken, unit, domainTag, addressSpaceTag, kind, iova, iotlbEntry(walk));
+            if (handle == null) {
+                handle = iotlb.handle(unit, domainTag, addressSpaceTag, IotlbKind.of(mode));
+            }
+            iotlb.fill(iotlbToken, handle, iova, iotlbEntry(walk));
         }
         return true;
     }

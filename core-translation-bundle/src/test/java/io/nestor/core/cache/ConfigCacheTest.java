@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.translation.StageConfig;
@@ -111,5 +112,42 @@ class ConfigCacheTest {
         assertFalse(cache.fill(token, 0, 0x10, -1, TranslationConfig.bypass(1)));
         assertNull(cache.lookup(0, 0x10, -1));
         assertEquals(1, cache.statistics().rejectedFills());
+    }
+
+    @Test
+    void anEntryKeepsItsIotlbHandleWhenItsChainIsRewritten() {
+        Iotlb iotlb = new Iotlb(64);
+        for (int sid = 0; sid < 40; sid++) {
+            IotlbHandle h = iotlb.handle(0, sid, 5, IotlbKind.STAGE1);
+            assertTrue(cache.fill(cache.fillToken(), 0, sid, 5, stage1(sid, 5), h));
+        }
+        // Removing every other entry copies the surviving nodes of shared chains.
+        for (int sid = 0; sid < 40; sid += 2) {
+            assertEquals(1, cache.invalidate(new InvalidationScope.DeviceConfig(0, sid, 5)));
+        }
+        for (int sid = 1; sid < 40; sid += 2) {
+            ConfigCache.Entry e = cache.lookupEntry(0, sid, 5);
+            assertEquals(sid, e.config().domainTag());
+            assertSame(iotlb.handle(0, sid, 5, IotlbKind.STAGE1), e.iotlbHandle());
+        }
+        assertNull(cache.lookupEntry(0, 0, 5));
+        put(0, 0x100, -1, TranslationConfig.bypass(1));
+        assertNull(cache.lookupEntry(0, 0x100, -1).iotlbHandle(), "filled without a handle");
+    }
+
+    @Test
+    void aHandleOfOtherTagsIsRefusedAndNothingIsInstalled() {
+        Iotlb iotlb = new Iotlb(64);
+        IotlbHandle h = iotlb.handle(0, 1, 5, IotlbKind.STAGE1);
+        long token = cache.fillToken();
+        assertThrows(IllegalArgumentException.class, () -> cache.fill(token, 0, 0x10, 5, stage1(2, 5), h));
+        assertThrows(IllegalArgumentException.class, () -> cache.fill(token, 1, 0x10, 5, stage1(1, 5), h));
+        assertThrows(IllegalArgumentException.class, () -> cache.fill(token, 0, 0x10, 5, stage1(1, 6), h));
+        assertThrows(IllegalArgumentException.class, () -> cache.fill(token, 0, 0x10, 5, TranslationConfig.bypass(1), h));
+        assertThrows(IllegalArgumentException.class, () -> cache.fill(token, 0, 0x10, 5, TranslationConfig.abort(), h));
+        assertNull(cache.lookupEntry(0, 0x10, 5));
+        assertEquals(0, cache.statistics().entries());
+        assertTrue(cache.fill(token, 0, 0x10, 5, stage1(1, 5), h));
+        assertSame(h, cache.lookupEntry(0, 0x10, 5).iotlbHandle());
     }
 }

@@ -11,6 +11,8 @@ import static io.nestor.core.translate.NestedPlatformFixture.SID;
 import static io.nestor.core.translate.NestedPlatformFixture.UNIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
@@ -20,7 +22,9 @@ import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.core.cache.ConfigCache;
 import io.nestor.core.cache.InvalidationScope;
+import io.nestor.core.cache.IotlbKind;
 import org.junit.jupiter.api.Test;
 
 /** The engine's path: IOTLB hit after a miss, configuration faults and caching, walk caches, dirty state. */
@@ -163,5 +167,52 @@ class TranslationEngineTest {
         assertEquals(outside, f.faultAddress());
         assertFalse(f.onStage1TableFetch());
         assertEquals(0, p.caches.iotlb().statistics().entries(), "a fault is not cached");
+    }
+
+    @Test
+    void theCachedConfigurationCarriesTheHandleOfItsIotlbTagsAcrossTlbInvalidations() {
+        p.mapStage1(S1_ROOT, IOVA, DATA_IPA, R | A);
+        assertTrue(translate(IOVA, Access.READ));
+        ConfigCache.Entry e = p.caches.configCache().lookupEntry(UNIT, SID, PASID);
+        TranslationConfig c = e.config();
+        assertSame(p.caches.iotlb().handle(UNIT, c.domainTag(), c.addressSpaceTag(), IotlbKind.of(c.mode())),
+                e.iotlbHandle(), "resolved when the configuration was decoded");
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(TranslationSource.IOTLB, r.source());
+
+        // A domain invalidation retires the handle's index: the kept handle finds nothing, walks, refills.
+        p.engine.invalidate(new InvalidationScope.Domain(UNIT, c.domainTag()));
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(TranslationSource.WALK, r.source());
+        assertEquals(1, p.decodes.get(), "a TLB scope leaves the configuration cached");
+        assertSame(e.iotlbHandle(), p.caches.configCache().lookupEntry(UNIT, SID, PASID).iotlbHandle());
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(TranslationSource.IOTLB, r.source());
+
+        // The unit's driver leaving drops the entry, handle included; the next request decodes again.
+        p.engine.invalidate(new InvalidationScope.UnitConfig(UNIT));
+        assertNull(p.caches.configCache().lookupEntry(UNIT, SID, PASID));
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(2, p.decodes.get());
+    }
+
+    @Test
+    void anAbortConfigurationIsCachedWithoutAHandle() {
+        p.setConfig(UNIT, SID, PASID, TranslationConfig.abort());
+        assertFalse(translate(IOVA, Access.READ));
+        assertNull(p.caches.configCache().lookupEntry(UNIT, SID, PASID).iotlbHandle());
+    }
+
+    @Test
+    void anEntryCachedWithoutAHandleStillFillsAndHitsTheIotlb() {
+        p.mapStage1(S1_ROOT, IOVA, DATA_IPA, R | A);
+        TranslationConfig c = p.nested(S1_ROOT, false);
+        ConfigCache cache = p.caches.configCache();
+        assertTrue(cache.fill(cache.fillToken(), UNIT, SID, PASID, c));
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(TranslationSource.WALK, r.source());
+        assertTrue(translate(IOVA, Access.READ));
+        assertEquals(TranslationSource.IOTLB, r.source());
+        assertEquals(0, p.decodes.get());
     }
 }
