@@ -14,9 +14,10 @@ import io.nestor.api.pagetable.Permission;
  * D 6 (leaf), PS 7 (PDE: 2 MiB, PDPTE: 1 GiB when the unit reports FL1GP), address 51:12, XD 63.
  * Bits 62:52 and 11:8 are ignored; PWT/PCD/PAT/G carry no translation meaning here.
  *
- * <p><b>Reserved bits</b> (QEMU {@code hw/i386/intel_iommu.c} first-stage reserved masks; fault
- * 0x72 on hardware): address bits at or above the output width up to bit 51, PS in a PML4E / PML5E
- * (and in a PDPTE without FL1GP), bits 20:13 of a 2 MiB leaf, bits 29:13 of a 1 GiB leaf. A present
+ * <p><b>Reserved bits</b> (QEMU {@code hw/i386/intel_iommu_internal.h} {@code VTD_FPTE_*_RSVD_MASK},
+ * which ignore bits 63:52; fault 0x72 on hardware): address bits at or above the output width up to
+ * bit 51, PS in a PML4E / PML5E, bits 20:13 of a 2 MiB leaf, bits 29:13 of a 1 GiB leaf; and PS in
+ * a PDPTE without FL1GP (reserved per the Intel SDM, vol. 3, 4.5, when 1 GiB pages are absent). A present
  * entry with a reserved bit set decodes as {@link #KIND_INVALID}, so nothing is ever translated
  * through it; {@link #reservedBitsSet} lets the driver report 0x72 instead of 0x71 (not present).
  *

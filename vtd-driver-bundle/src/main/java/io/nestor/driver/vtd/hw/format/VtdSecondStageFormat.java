@@ -14,13 +14,14 @@ import io.nestor.api.pagetable.Permission;
  * it), A 8 and D 9 (only with SSADE; ignored otherwise), SNP 11 (leaf), address 51:12, TM 62.
  *
  * <p><b>Present</b> means R or W set; there is no P bit and X alone does not make an entry present
- * (QEMU {@code vtd_slpte_present} tests the two low bits).
+ * ({@code hw-formats.md} section 1.6; QEMU's second-stage present test looks at R|W only).
  *
  * <p><b>Reserved bits</b> modelled (QEMU second-stage reserved masks, fault 0x7A in scalable mode):
- * address bits at or above the output width up to 51; bits 7 and 11 in an SL-PML4E / SL-PML5E;
- * PS where SLLPS does not allow a leaf; bits 20:12 of a 2 MiB leaf and 29:12 of a 1 GiB leaf; TM
- * (bit 62), since no device-TLB stale-TM mode is modelled. SNP is valid in scalable mode and so is
- * not reserved below the PML4E. A present entry with a reserved bit decodes as {@link #KIND_INVALID};
+ * address bits at or above the output width up to 51; PS in an SL-PML4E / SL-PML5E and wherever
+ * SLLPS does not allow a leaf; bit 11 in every non-leaf entry; bits 20:12 of a 2 MiB leaf and 29:12
+ * of a 1 GiB leaf; TM (bit 62), since no stale-TM mode is modelled. Bits 63 and 61:52 are ignored
+ * ({@code VTD_SL_IGN_COM}). SNP is valid in scalable-mode leaves (QEMU drops it from the leaf masks
+ * in scalable mode). A present entry with a reserved bit decodes as {@link #KIND_INVALID};
  * {@link #reservedBitsSet} tells the driver to report 0x7A rather than not-present.
  *
  * <p><b>Permissions:</b> R gives READ, W gives WRITE, intersected along the walk by the caller.
@@ -180,10 +181,12 @@ public final class VtdSecondStageFormat implements PageTableFormat {
         if ((descriptor & (reservedAddressBits | TM)) != 0) {
             return true;
         }
-        if (level >= 3 && (descriptor & SNP) != 0) {
-            return true;
+        boolean leafShaped = level == 0 || (descriptor & PS) != 0;
+        if (!leafShaped) {
+            // SNP is a leaf attribute; QEMU keeps bit 11 in its non-leaf reserved masks.
+            return (descriptor & SNP) != 0;
         }
-        if (level == 0 || (descriptor & PS) == 0) {
+        if (level == 0) {
             return false; // bit 7 has no PS meaning in a PTE (QEMU does not reserve it there)
         }
         if (!leafAllowed(level)) {

@@ -94,6 +94,8 @@ class VtdSecondStageFormatTest {
         assertEquals(KIND_INVALID, ss.kind(0x1000_0083L, 3), "PS in an SL-PML4E");
         assertEquals(KIND_INVALID, ss.kind(0x1000_0803L, 3), "SNP in an SL-PML4E");
         assertEquals(KIND_LEAF, ss.kind(0x1000_0803L, 0), "SNP in a leaf");
+        assertEquals(KIND_INVALID, ss.kind(0x1000_0803L, 1), "SNP in a non-leaf PDE");
+        assertEquals(KIND_LEAF, ss.kind(0x4020_0883L, 1), "SNP in a 2 MiB leaf");
         assertEquals(KIND_INVALID, ss.kind((1L << 62) | 0x1003L, 0), "TM");
         assertEquals(KIND_INVALID, ss.kind((1L << 46) | 0x1003L, 0), "above the output width");
         long ignored = (1L << 63) | (0x3FFL << 52) | 0x1003L;
