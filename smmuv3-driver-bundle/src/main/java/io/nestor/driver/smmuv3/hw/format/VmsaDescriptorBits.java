@@ -8,7 +8,7 @@ package io.nestor.driver.smmuv3.hw.format;
  * <p>Bits 1:0: {@code x0} invalid; {@code 01} block above the last level, reserved (treated as
  * invalid) at the last level; {@code 11} table above the last level, page at the last level. Output
  * addresses occupy bits 47:n (48-bit OA; the 52-bit encodings in bits 15:12 or 9:8 are not
- * implemented, so those bits are ignored as QEMU ignores them).
+ * implemented, so those bits are ignored as QEMU's {@code PTE_ADDRESS} ignores them).
  */
 final class VmsaDescriptorBits {
     static final long VALID = 1L;

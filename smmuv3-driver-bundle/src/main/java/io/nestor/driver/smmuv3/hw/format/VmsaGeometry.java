@@ -57,7 +57,7 @@ public final class VmsaGeometry {
 
     /**
      * Stage-2 geometry from STE.S2TG, STE.S2T0SZ and STE.S2SL0. SL0 names the start level directly
-     * (without FEAT_TTST): 4 KiB: SL0 0/1/2 = VMSA level 2/1/0; 16 KiB and 64 KiB: SL0 0/1/2 = VMSA
+     * (without FEAT_TTST; QEMU hw/arm/smmu-internal.h {@code get_start_level}): 4 KiB: SL0 0/1/2 = VMSA level 2/1/0; 16 KiB and 64 KiB: SL0 0/1/2 = VMSA
      * level 3/2/1 (hw-formats.md §2.4 "Stage-2 start level"). The start level must resolve at least
      * one input bit and at most a full table plus 4 bits; those up to 4 extra top bits select one
      * of up to 16 concatenated start-level tables (Arm ARM S2InconsistentSL; hw-formats.md §2.4

@@ -15,7 +15,8 @@ import io.nestor.api.pagetable.Permission;
  * concatenation from {@link VmsaGeometry#stage2}.
  *
  * <p>Leaf permissions (Linux io-pgtable-arm.c {@code ARM_LPAE_PTE_HAP_READ} = bit 6,
- * {@code ARM_LPAE_PTE_HAP_WRITE} = bit 7; QEMU smmu-common.c reads S2AP the same way):
+ * {@code ARM_LPAE_PTE_HAP_WRITE} = bit 7; QEMU hw/arm/smmu-internal.h
+ * {@code is_permission_fault_s2} compares bits 7:6 with IOMMU_RO = 1 / IOMMU_WO = 2):
  * <ul>
  * <li>S2AP[0] (bit 6) grants READ, S2AP[1] (bit 7) grants WRITE; with hardware dirty management
  *     (STE.S2HD) a DBM (bit 51) leaf is writable and S2AP[1] = 0 means writable-clean;</li>
