@@ -8,6 +8,8 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import org.junit.jupiter.api.Test;
@@ -34,15 +36,14 @@ class VtdDriverTest {
     }
 
     @Test
-    void translationEnabledIsHonestlyUnsupported() {
+    void translationEnabledWithLegacyRootTableIsAConfigurationFault() {
         TestUnit unit = TestUnit.of(Features.typical().build());
         driver.reset(unit);
-        unit.registers().write32(0x1C, 0x80000000 | 0x40000000); // GSTS.TES | RTPS
-        IommuException e = assertThrows(IommuException.class,
+        unit.registers().write32(0x1C, 0x80000000 | 0x40000000); // GSTS.TES | RTPS; RTADDR.TTM = 00
+        FaultException e = assertThrows(FaultException.class,
                 () -> driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
-        assertEquals(Errno.EOPNOTSUPP, e.errno());
-        assertTrue(e.rawMessage().startsWith("dmar0: "), e.getMessage());
-        assertTrue(e.rawMessage().contains("scalable-mode table decode"), e.getMessage());
+        assertEquals(FaultReason.CONFIGURATION, e.fault().reason());
+        assertEquals(0x31, e.fault().vendorReason()); // RTA.2: legacy TTM, no memory touched
     }
 
     @Test
