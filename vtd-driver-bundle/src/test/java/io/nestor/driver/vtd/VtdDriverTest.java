@@ -2,7 +2,6 @@ package io.nestor.driver.vtd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.IommuDriver;

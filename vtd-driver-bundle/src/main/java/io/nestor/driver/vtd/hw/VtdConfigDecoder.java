@@ -135,6 +135,8 @@ public final class VtdConfigDecoder {
             qwords[i] = read64(memory, entryAddress + 8L * i, VtdScalableFaultReason.SPT_ACCESS);
         }
         VtdPasidEntry entry = new VtdPasidEntry(qwords);
+        // P before the type check: a cleared entry (Linux leaves FPD only, PGTT 0) is "not present"
+        // (SPT.2). QEMU's vtd_get_pe_in_pasid_leaf_table checks PGTT first and would report 0x5B.
         if (!entry.present()) {
             throw fault(VtdScalableFaultReason.SPT_NOT_PRESENT);
         }
