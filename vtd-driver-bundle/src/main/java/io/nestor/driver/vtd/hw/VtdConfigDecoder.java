@@ -53,6 +53,11 @@ public final class VtdConfigDecoder {
             throw new IommuException(Errno.EINVAL, unit.name() + ": PASID " + pasid + " outside 0.."
                     + (PASID_LIMIT - 1) + " for device " + device.name());
         }
+        if (device.sourceId() > 0xFFFF) {
+            throw new IommuException(Errno.EINVAL, unit.name() + ": source-id 0x"
+                    + Integer.toHexString(device.sourceId()) + " of device " + device.name()
+                    + " is not a 16-bit PCI requester ID");
+        }
         long cap = unit.registers().read64(VtdRegisterOffsets.CAP);
         long ecap = unit.registers().read64(VtdRegisterOffsets.ECAP);
         int haw = unit.features().outputAddressBits();
@@ -156,6 +161,7 @@ public final class VtdConfigDecoder {
                 require(VtdExtendedCapabilityRegister.FSTS.isSet(ecap));
                 // FSPTPTR is a host physical address here: bits at or above HAW are reserved.
                 requireWithin(entry.firstStagePointer(), haw);
+                // First-stage A/D updates are architectural (no enable bit, VT-d spec 3.6.2), hence true.
                 StageConfig s1 = new StageConfig(firstStage(entry, cap, haw), entry.firstStagePointer(), true);
                 return new TranslationConfig(TranslationMode.STAGE1, s1, null, did, pasid);
             }
@@ -168,7 +174,8 @@ public final class VtdConfigDecoder {
                 require(VtdExtendedCapabilityRegister.NEST.isSet(ecap));
                 StageConfig s2 = secondStage(entry, cap, ecap, haw);
                 // The first stage outputs guest physical addresses, which the second stage's input
-                // width bounds; first-stage entries carry at most 52 address bits.
+                // width bounds; first-stage entries carry at most 52 address bits. FSPTPTR is a GPA
+                // here: a bad one surfaces during the walk (0x73 / 0x74 / 0x75), not at decode.
                 int gpaBits = Math.min(52, s2.format().inputAddressBits());
                 StageConfig s1 = new StageConfig(firstStage(entry, cap, gpaBits), entry.firstStagePointer(), true);
                 return new TranslationConfig(TranslationMode.NESTED, s1, s2, did, pasid);

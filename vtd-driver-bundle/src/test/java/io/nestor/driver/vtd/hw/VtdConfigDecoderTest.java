@@ -329,6 +329,14 @@ class VtdConfigDecoderTest {
         assertTrue(e.getMessage().contains(String.valueOf(1 << 20)), e.getMessage());
     }
 
+    @Test
+    void sourceIdWiderThanSixteenBitsIsRejectedAsInput() {
+        device = new DeviceInfo("0000:03:02.0", "dmar0", 0x1_0310, 20, false, false, true, true);
+        IommuException e = assertThrows(IommuException.class, () -> decode(PASID));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("0x10310"), e.getMessage());
+    }
+
     // ---- root and context ------------------------------------------------------------------------
 
     @Test
