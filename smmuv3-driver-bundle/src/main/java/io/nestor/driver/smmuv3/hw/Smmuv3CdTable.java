@@ -15,8 +15,9 @@ import io.nestor.api.translation.FaultException;
  * <li>S1Fmt 1 / 2 (2-level): an 8-byte L1CD descriptor at S1ContextPtr + (SSID &gt;&gt; 6 / 10) * 8,
  *     V in bit 0 and L2Ptr in bits 51:12; the CD at L2Ptr + SSID[5:0 / 9:0] * 64.</li>
  * </ul>
- * An invalid L1CD gives C_BAD_SUBSTREAMID (the architecture; QEMU {@code smmu_get_cd} agrees); a
- * bus error reading the L1CD is F_CD_FETCH. The caller has already checked the SSID against
+ * An invalid L1CD gives C_BAD_SUBSTREAMID (the architecture's L1CD.V description; QEMU's
+ * {@code smmu_get_cd} reads only a single CD and has no counterpart); a bus error reading the L1CD
+ * is F_CD_FETCH. The caller has already checked the SSID against
  * S1CDMax and S1Fmt against IDR0.CD2L.
  */
 public final class Smmuv3CdTable {
