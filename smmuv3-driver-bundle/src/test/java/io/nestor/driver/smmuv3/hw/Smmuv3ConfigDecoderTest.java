@@ -11,6 +11,8 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitFeatures;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.pagetable.PageTableFormat;
+import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
@@ -293,6 +295,49 @@ class Smmuv3ConfigDecoderTest {
         assertEquals(0x04, event(unit, SID, DeviceInfo.NO_PASID));
         writeSte(STRTAB + SID * 64L, ste0(0b111), 0, ste2(1, 0, 25, 1), S2_ROOT);
         assertEquals(0x04, event(unit, SID, DeviceInfo.NO_PASID));
+    }
+
+    /** Whether a DBM-only (writable-clean) leaf is writable under {@code format}: HD in effect. */
+    private static boolean hardwareDirtyInEffect(PageTableFormat format, long dbmLeaf) {
+        return (format.permissions(dbmLeaf, 0) & Permission.WRITE) != 0;
+    }
+
+    @Test
+    void hdIsHonouredOnlyWithHttuAccessDirty() throws Exception {
+        long s2HaHd = 1L << 56 | 1L << 55;
+        long cdHaHd = 1L << 43 | 1L << 42;
+        // IDR0.HTTU = access + dirty
+        TestUnit unit = linearUnit(Features.typical());
+        writeSte(STRTAB + SID * 64L, ste0(0b110), 0, ste2(1, 0, 25, 1) | s2HaHd, S2_ROOT);
+        StageConfig s2 = decode(unit, DeviceInfo.NO_PASID).stage2();
+        long s2Leaf = s2.format().encodeLeaf(0x5000, 0, Permission.READ | Permission.WRITE);
+        assertTrue(hardwareDirtyInEffect(s2.format(), s2Leaf));
+        assertTrue(s2.hardwareAccessedDirty());
+        writeSte(STRTAB + SID * 64L, s1ste0(0b101, 0, CD_TABLE, 0));
+        writeCd(CD_TABLE, cd0(16, 1) | cdHaHd, S1_ROOT);
+        StageConfig s1 = decode(unit, DeviceInfo.NO_PASID).stage1();
+        long s1Leaf = s1.format().encodeLeaf(0x5000, 0, Permission.READ | Permission.WRITE);
+        assertTrue(hardwareDirtyInEffect(s1.format(), s1Leaf));
+
+        // IDR0.HTTU = access only: HA still applies, HD is ignored
+        Features f = Features.typical();
+        f.dirtyTracking = false;
+        unit = linearUnit(f);
+        writeSte(STRTAB + SID * 64L, ste0(0b110), 0, ste2(1, 0, 25, 1) | s2HaHd, S2_ROOT);
+        s2 = decode(unit, DeviceInfo.NO_PASID).stage2();
+        assertFalse(hardwareDirtyInEffect(s2.format(), s2Leaf));
+        assertTrue(s2.hardwareAccessedDirty());
+        writeSte(STRTAB + SID * 64L, s1ste0(0b101, 0, CD_TABLE, 0));
+        s1 = decode(unit, DeviceInfo.NO_PASID).stage1();
+        assertFalse(hardwareDirtyInEffect(s1.format(), s1Leaf));
+        assertTrue(s1.hardwareAccessedDirty());
+
+        // HD without HA is not honoured either
+        unit = linearUnit(Features.typical());
+        writeSte(STRTAB + SID * 64L, ste0(0b110), 0, ste2(1, 0, 25, 1) | 1L << 55, S2_ROOT);
+        s2 = decode(unit, DeviceInfo.NO_PASID).stage2();
+        assertFalse(hardwareDirtyInEffect(s2.format(), s2Leaf));
+        assertFalse(s2.hardwareAccessedDirty());
     }
 
     // ---- stage 1 ------------------------------------------------------------------------------
