@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
+import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.driver.smmuv3.host.Smmuv3HwInfo;
 import io.nestor.driver.smmuv3.hw.Smmuv3ConfigDecoder;
@@ -31,7 +32,7 @@ public final class Smmuv3Driver implements IommuDriver {
     }
 
     @Override
-    public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
+    public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException {
         return Smmuv3ConfigDecoder.decode(unit, device, pasid);
     }
 

@@ -2,12 +2,12 @@ package io.nestor.driver.smmuv3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import org.junit.jupiter.api.Test;
@@ -53,14 +53,19 @@ class Smmuv3DriverTest {
     }
 
     @Test
-    void enabledSmmuIsHonestlyUnsupported() {
-        TestUnit unit = resetUnit();
+    void enabledSmmuReadsTheStreamTable() throws Exception {
+        MapPhysicalMemory memory = new MapPhysicalMemory(48);
+        TestUnit unit = TestUnit.withMemory(Features.typical().build(), memory);
+        driver.reset(unit);
+        unit.registers().write64(0x80, 0x10000); // STRTAB_BASE
+        unit.registers().write32(0x88, 12); // linear, LOG2SIZE 12
+        memory.write64(0x10000 + 0x100 * 64, 1 | (0b100 << 1)); // STE for SID 0x100: V, bypass
         unit.registers().write32(0x20, 1); // CR0.SMMUEN
-        IommuException e = assertThrows(IommuException.class,
+        assertEquals(TranslationConfig.bypass(0), driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
+        memory.write64(0x10000 + 0x100 * 64, 0); // V = 0: C_BAD_STE
+        FaultException e = assertThrows(FaultException.class,
                 () -> driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
-        assertEquals(Errno.EOPNOTSUPP, e.errno());
-        assertTrue(e.rawMessage().startsWith("smmu0: "), e.getMessage());
-        assertTrue(e.rawMessage().contains("stream table decode"), e.getMessage());
+        assertEquals(0x04, e.fault().vendorReason());
     }
 
     @Test

@@ -7,13 +7,23 @@ import io.nestor.api.driver.UnitFeatures;
 import io.nestor.api.memory.PhysicalMemory;
 
 /**
- * Test fixture: a unit context over an {@link ArrayRegisterFile}. Memory is a double that fails on
- * any use, because in this issue the driver touches registers only.
+ * Test fixture: a unit context over an {@link ArrayRegisterFile} and, optionally, a
+ * {@link MapPhysicalMemory}. Without memory, {@link #memory()} fails the test: operations that
+ * only touch registers must not reach for memory.
  */
-public record TestUnit(String name, UnitFeatures features, RegisterFile registers) implements UnitContext {
+public record TestUnit(String name, UnitFeatures features, RegisterFile registers, PhysicalMemory optionalMemory)
+        implements UnitContext {
+
+    public TestUnit(String name, UnitFeatures features, RegisterFile registers) {
+        this(name, features, registers, null);
+    }
 
     public static TestUnit of(UnitFeatures features) {
         return new TestUnit("smmu0", features, new ArrayRegisterFile(128 * 1024));
+    }
+
+    public static TestUnit withMemory(UnitFeatures features, PhysicalMemory memory) {
+        return new TestUnit("smmu0", features, new ArrayRegisterFile(128 * 1024), memory);
     }
 
     @Override
@@ -23,6 +33,9 @@ public record TestUnit(String name, UnitFeatures features, RegisterFile register
 
     @Override
     public PhysicalMemory memory() {
-        throw new AssertionError("the driver must not touch memory in this operation");
+        if (optionalMemory == null) {
+            throw new AssertionError("the driver must not touch memory in this operation");
+        }
+        return optionalMemory;
     }
 }

@@ -1,29 +1,141 @@
 package io.nestor.driver.smmuv3.hw;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.RegisterFile;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.api.translation.TranslationMode;
 
 /**
  * The hardware's view of which translation applies to a transaction.
  *
  * <p>With CR0.SMMUEN clear the SMMU does not use its stream table: every transaction follows
- * SMMU_GBPA, aborting when GBPA.ABORT is set and otherwise passing through untranslated. With SMMUEN
- * set the SMMU would look the StreamID up in the stream table; that decode does not exist in this
- * driver version and the call says so with {@code EOPNOTSUPP} instead of inventing a result.
+ * SMMU_GBPA, aborting when GBPA.ABORT is set and otherwise passing through untranslated.
+ *
+ * <p>With SMMUEN set the StreamID ({@link DeviceInfo#sourceId()}) selects an STE
+ * ({@link Smmuv3StreamTable}); its Config picks the mode (hw-formats.md §2.2): 0b0xx abort without
+ * an event, 0b100 bypass, 0b101 stage 1, 0b110 stage 2, 0b111 nested. For stage 1 the SubstreamID
+ * (the PASID) selects a CD ({@link Smmuv3CdTable}); a request without one follows S1DSS when
+ * S1CDMax &gt; 0. Check order: the stream table, STE.V, Config against IDR0.S1P / S2P, the stage-2
+ * fields, the stage-1 STE fields (S1CDMax against IDR1.SSIDSIZE, S1Fmt, S1DSS), the SubstreamID,
+ * then the CD. Every illegal structure is a {@link FaultException} carrying the SMMUv3 event number
+ * ({@link Smmuv3EventType}).
+ *
+ * <p>Tags: the domain tag is STE.S2VMID whenever the SMMU implements stage 2 (the VMID tags
+ * stage-1-only entries too), masked to 8 bits without IDR0.VMID16, else 0; the address-space tag is
+ * CD.ASID (8 bits without IDR0.ASID16) for stage 1, -1 otherwise.
+ *
+ * <p>NESTED: S1ContextPtr and the L2 CD pointers are IPAs that the SMMU translates through the
+ * STE's stage 2 before fetching. This driver has no stage-2 walker of its own and the API gives it
+ * none, so a nested configuration that needs a CD answers {@code EOPNOTSUPP} instead of reading
+ * guest memory at a host address. A nested STE used by a request without SubstreamID under
+ * S1DSS=bypass needs no CD and decodes to STAGE2.
  */
 public final class Smmuv3ConfigDecoder {
 
-    public static TranslationConfig decode(UnitContext unit, DeviceInfo device, int pasid) {
-        int cr0 = unit.registers().read32(Smmuv3RegisterOffsets.CR0);
+    public static TranslationConfig decode(UnitContext unit, DeviceInfo device, int pasid) throws FaultException {
+        RegisterFile regs = unit.registers();
+        int cr0 = regs.read32(Smmuv3RegisterOffsets.CR0);
         if (!Smmuv3ControlRegisters.smmuEnabled(cr0)) {
-            int gbpa = unit.registers().read32(Smmuv3RegisterOffsets.GBPA);
+            int gbpa = regs.read32(Smmuv3RegisterOffsets.GBPA);
             return Smmuv3ControlRegisters.bypassAborts(gbpa) ? TranslationConfig.abort() : TranslationConfig.bypass(0);
         }
-        throw new IommuException(Errno.EOPNOTSUPP,
-                unit.name() + ": stream table decode not implemented in this driver version");
+        int idr0 = regs.read32(Smmuv3RegisterOffsets.IDR0);
+        int idr1 = regs.read32(Smmuv3RegisterOffsets.IDR1);
+        int idr3 = regs.read32(Smmuv3RegisterOffsets.IDR3);
+        int idr5 = regs.read32(Smmuv3RegisterOffsets.IDR5);
+        PhysicalMemory memory = unit.memory();
+
+        long steAddress = Smmuv3StreamTable.steAddress(memory, regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
+                regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1),
+                device.sourceId());
+        Smmuv3Ste ste = Smmuv3Ste.read(memory, steAddress);
+        if (!ste.valid()) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
+        }
+        int config = ste.config();
+        if ((config & 0b100) == 0) {
+            return TranslationConfig.abort();
+        }
+        if (config == Smmuv3Ste.CONFIG_BYPASS) {
+            return TranslationConfig.bypass(0);
+        }
+        boolean s1 = (config & 0b001) != 0;
+        boolean s2 = (config & 0b010) != 0;
+        boolean s2p = Smmuv3Idr0.get(Smmuv3Idr0.S2P, idr0) != 0;
+        if ((s1 && Smmuv3Idr0.get(Smmuv3Idr0.S1P, idr0) == 0) || (s2 && !s2p)) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
+        }
+        int vmid = s2p ? ste.s2Vmid() & (Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? 0xFFFF : 0xFF) : 0;
+        StageConfig stage2 = s2 ? Smmuv3StageDecoder.stage2(ste, idr0, idr3, idr5) : null;
+        if (!s1) {
+            return new TranslationConfig(TranslationMode.STAGE2, null, stage2, vmid, -1);
+        }
+
+        checkStage1SteFields(ste, idr0, idr1);
+        int ssid = substream(ste, pasid);
+        if (ssid < 0) {
+            // S1DSS = bypass: stage 1 is skipped for requests without a SubstreamID.
+            return s2 ? new TranslationConfig(TranslationMode.STAGE2, null, stage2, vmid, -1)
+                    : TranslationConfig.bypass(0);
+        }
+        if (s2) {
+            throw new IommuException(Errno.EOPNOTSUPP, unit.name() + ": StreamID " + device.sourceId()
+                    + " has a nested STE whose CD table is at IPA 0x" + Long.toHexString(ste.s1ContextPtr())
+                    + "; fetching a CD through stage 2 is not implemented in this driver version");
+        }
+        long cdAddress = Smmuv3CdTable.cdAddress(memory, ste.s1ContextPtr(), ste.s1Fmt(), ste.s1CdMax(), ssid);
+        Smmuv3Cd cd = Smmuv3Cd.read(memory, cdAddress);
+        StageConfig stage1 = Smmuv3StageDecoder.stage1(cd, idr0, idr3, idr5);
+        int asid = cd.asid() & (Smmuv3Idr0.get(Smmuv3Idr0.ASID16, idr0) != 0 ? 0xFFFF : 0xFF);
+        return new TranslationConfig(TranslationMode.STAGE1, stage1, null, vmid, asid);
+    }
+
+    /** S1CDMax within IDR1.SSIDSIZE; S1Fmt and S1DSS not reserved; 2-level CD tables only with CD2L. */
+    private static void checkStage1SteFields(Smmuv3Ste ste, int idr0, int idr1) throws FaultException {
+        if (ste.s1CdMax() == 0) {
+            return; // S1Fmt and S1DSS are ignored with a single CD
+        }
+        boolean bad = ste.s1CdMax() > Smmuv3Idr1.get(Smmuv3Idr1.SSIDSIZE, idr1)
+                || ste.s1Fmt() > Smmuv3Ste.S1FMT_64K_L2
+                || (ste.s1Fmt() != Smmuv3Ste.S1FMT_LINEAR && Smmuv3Idr0.get(Smmuv3Idr0.CD2L, idr0) == 0)
+                || ste.s1Dss() > Smmuv3Ste.S1DSS_SSID0;
+        if (bad) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
+        }
+    }
+
+    /**
+     * The SubstreamID whose CD applies, or -1 when stage 1 is bypassed (S1DSS = bypass).
+     *
+     * @throws FaultException C_BAD_SUBSTREAMID (SSID with substreams disabled, SSID &ge;
+     *     2^S1CDMax, SSID 0 under S1DSS = SSID0), F_STREAM_DISABLED (no SSID, S1DSS = terminate)
+     */
+    private static int substream(Smmuv3Ste ste, int pasid) throws FaultException {
+        int cdMax = ste.s1CdMax();
+        if (pasid == DeviceInfo.NO_PASID) {
+            if (cdMax == 0) {
+                return 0;
+            }
+            switch (ste.s1Dss()) {
+                case Smmuv3Ste.S1DSS_TERMINATE:
+                    throw Smmuv3ConfigFaults.event(Smmuv3EventType.F_STREAM_DISABLED);
+                case Smmuv3Ste.S1DSS_BYPASS:
+                    return -1;
+                default:
+                    return 0;
+            }
+        }
+        if (pasid < 0 || cdMax == 0 || pasid >= 1 << cdMax
+                || (pasid == 0 && ste.s1Dss() == Smmuv3Ste.S1DSS_SSID0)) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_SUBSTREAMID);
+        }
+        return pasid;
     }
 
     private Smmuv3ConfigDecoder() {
