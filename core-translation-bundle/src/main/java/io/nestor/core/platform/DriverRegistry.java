@@ -1,15 +1,21 @@
 package io.nestor.core.platform;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.PlatformListener;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
+import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.TranslationConfig;
+import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
 import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.translate.TranslationEngine;
 import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +27,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The platform's units and the driver services offered for them: binds each unit to the
  * highest-ranked driver of its kind, rebinds when drivers come and go, and answers the
- * {@link Platform} queries.
+ * {@link Platform} queries. It also owns the platform's {@link TranslationEngine}, whose
+ * configuration misses it answers through the bound driver's {@code decodeConfig}.
+ *
+ * <p>When a unit's driver changes or leaves, the unit's cached configurations are dropped (they hold
+ * the old driver's format objects); its IOTLB entries, plain numbers, keep being served.
  *
  * <p>Lock order: {@code this} (the binding lock) is taken for every change of drivers or topology
  * and never held while listeners run. Unit state for the translation path is published through
@@ -31,24 +41,75 @@ public final class DriverRegistry implements Platform {
 
     private static final System.Logger LOG = System.getLogger(DriverRegistry.class.getName());
 
+    /** Cache sizes: IOTLB entries, walk-cache entries, cached configurations. */
+    static final int IOTLB_CAPACITY = 1 << 14;
+    static final int WALK_CACHE_CAPACITY = 1 << 12;
+    static final int CONFIG_CACHE_CAPACITY = 1 << 12;
+
     private final PhysicalMemory memory;
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
     private volatile Topology topology;
     private volatile Map<String, IommuUnit> units;
+    private volatile IommuUnit[] unitsByIndex;
+    private volatile Map<Long, DeviceInfo> devicesBySource;
+    private volatile TranslationEngine engine;
 
     public DriverRegistry(Topology topology, PhysicalMemory memory) {
         this.memory = memory;
-        this.topology = topology;
-        this.units = createUnits(topology);
+        install(topology);
     }
 
-    private Map<String, IommuUnit> createUnits(Topology t) {
+    /** Creates the units, device index and a fresh engine for {@code t}; called under the binding lock. */
+    private void install(Topology t) {
         Map<String, IommuUnit> map = new LinkedHashMap<>();
+        List<IommuUnit> byIndex = new ArrayList<>();
         for (UnitSpec spec : t.units()) {
-            map.put(spec.name(), new IommuUnit(spec, memory));
+            IommuUnit u = new IommuUnit(spec, byIndex.size(), memory);
+            map.put(spec.name(), u);
+            byIndex.add(u);
         }
-        return map;
+        Map<Long, DeviceInfo> bySource = new java.util.HashMap<>();
+        for (DeviceInfo d : t.devices()) {
+            bySource.put(sourceKey(map.get(d.unit()).index(), d.sourceId()), d);
+        }
+        topology = t;
+        units = map;
+        unitsByIndex = byIndex.toArray(new IommuUnit[0]);
+        devicesBySource = bySource;
+        engine = new TranslationEngine(memory,
+                new TranslationCaches(IOTLB_CAPACITY, WALK_CACHE_CAPACITY, CONFIG_CACHE_CAPACITY), this::decode);
+    }
+
+    private static long sourceKey(int unitIndex, int sourceId) {
+        return (long) unitIndex << 32 | (sourceId & 0xffff_ffffL);
+    }
+
+    /** The translation engine over the current topology's units. */
+    public TranslationEngine engine() {
+        return engine;
+    }
+
+    /**
+     * The engine's configuration decoder: the unit's bound driver reads the configuration from the
+     * unit's registers and memory.
+     */
+    private TranslationConfig decode(int unitIndex, int sourceId, int pasid) throws FaultException {
+        IommuUnit[] byIndex = unitsByIndex;
+        if (unitIndex < 0 || unitIndex >= byIndex.length) {
+            throw IommuException.of(Errno.ENODEV, "no unit with id %d", unitIndex);
+        }
+        IommuUnit unit = byIndex[unitIndex];
+        DeviceInfo device = devicesBySource.get(sourceKey(unitIndex, sourceId));
+        if (device == null) {
+            throw IommuException.of(Errno.ENODEV, "no device with source-id 0x%x behind unit %s", sourceId,
+                    unit.name());
+        }
+        DriverBinding binding = unit.binding();
+        if (binding == null) {
+            throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound", unit.name(), unit.kind());
+        }
+        return binding.driver().decodeConfig(unit, device, pasid);
     }
 
     /** The runtime unit of that name, if the topology has it. */
@@ -93,13 +154,11 @@ public final class DriverRegistry implements Platform {
      */
     public void replaceTopology(Topology newTopology) {
         synchronized (this) {
-            Map<String, IommuUnit> fresh = createUnits(newTopology);
             for (IommuUnit u : units.values()) {
                 u.unbind();
             }
-            topology = newTopology;
-            units = fresh;
-            for (IommuUnit u : fresh.values()) {
+            install(newTopology);
+            for (IommuUnit u : units.values()) {
                 rebindUnit(u);
             }
         }
@@ -125,6 +184,7 @@ public final class DriverRegistry implements Platform {
             }
             try {
                 unit.bind(candidate);
+                dropDriverObjects(unit, current);
                 return true;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "driver " + candidate.bundleSymbolicName() + " "
@@ -135,7 +195,15 @@ public final class DriverRegistry implements Platform {
             return false;
         }
         unit.unbind();
+        dropDriverObjects(unit, current);
         return true;
+    }
+
+    /** After {@code previous} stopped serving {@code unit}: forget the configurations it decoded. */
+    private void dropDriverObjects(IommuUnit unit, DriverBinding previous) {
+        if (previous != null) {
+            engine.caches().driverLeft(unit.index());
+        }
     }
 
     private List<DriverBinding> rankedFor(String kind) {

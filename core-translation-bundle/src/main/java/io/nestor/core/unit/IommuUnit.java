@@ -22,6 +22,7 @@ import io.nestor.core.topology.UnitSpec;
 public final class IommuUnit implements UnitContext {
 
     private final UnitSpec spec;
+    private final int index;
     private final PhysicalMemory memory;
     private final UnitRegisterFile registers = new UnitRegisterFile();
 
@@ -29,9 +30,18 @@ public final class IommuUnit implements UnitContext {
     private volatile HwInfo lastHwInfo;
     private boolean reset;
 
-    public IommuUnit(UnitSpec spec, PhysicalMemory memory) {
+    /**
+     * @param index the unit's position in the topology: its id in the translation caches' tags
+     */
+    public IommuUnit(UnitSpec spec, int index, PhysicalMemory memory) {
         this.spec = spec;
+        this.index = index;
         this.memory = memory;
+    }
+
+    /** The unit's id in cache tags: its position in the topology. */
+    public int index() {
+        return index;
     }
 
     @Override

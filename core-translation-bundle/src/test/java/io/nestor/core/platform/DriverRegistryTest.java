@@ -2,11 +2,21 @@ package io.nestor.core.platform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.translation.Access;
+import io.nestor.core.translate.TranslationEngine;
+import io.nestor.core.translate.TranslationResult;
+import java.util.stream.Collectors;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
+import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.unit.DriverBinding;
 import java.util.ArrayList;
@@ -21,7 +31,7 @@ class DriverRegistryTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        registry = new DriverRegistry(TopologyFile.embeddedDefault(), TestMemory.create());
+        registry = new DriverRegistry(TopologyFile.embeddedDefault(), new SparsePhysicalMemory(48));
         registry.addListener(unit -> events.add(String.valueOf(unit)));
     }
 
@@ -105,6 +115,45 @@ class DriverRegistryTest {
         assertEquals(List.of("dmar0"), drivers.get(0).units());
         assertTrue(drivers.get(1).units().isEmpty());
         assertEquals(List.of("smmu0"), drivers.get(2).units());
+    }
+
+    @Test
+    void theBoundDriverDecodesAndALeavingDriversConfigurationsAreDroppedWhileIotlbHitsContinue() {
+        RecordingDriver v1 = new RecordingDriver("intel-vtd", 1);
+        registry.addDriver(binding(v1, "1.0.0", 0, 1));
+        int unit = registry.runtimeUnit("dmar0").orElseThrow().index();
+        int sid = 0x0010; // 0000:00:02.0 in the default topology
+        TranslationEngine engine = registry.engine();
+        TranslationResult r = new TranslationResult();
+
+        assertTrue(engine.translate(unit, sid, DeviceInfo.NO_PASID, 0x1234_5000L, Access.READ, r), r.toString());
+        assertEquals(0x1234_5000L, r.outputAddress(), "translation disabled after reset: bypass");
+        assertEquals(List.of("decode dmar0 0000:00:02.0 -1"),
+                v1.calls.stream().filter(c -> c.startsWith("decode")).collect(Collectors.toList()));
+        assertNotNull(engine.caches().configCache().lookup(unit, sid, DeviceInfo.NO_PASID));
+
+        registry.removeDriver(1);
+        assertNull(engine.caches().configCache().lookup(unit, sid, DeviceInfo.NO_PASID),
+                "the old driver's decoded configuration must not outlive it");
+        // A miss needs a driver: EAGAIN naming the unit.
+        IommuException e = assertThrows(IommuException.class,
+                () -> engine.translate(unit, sid, DeviceInfo.NO_PASID, 0x9999_9000L, Access.READ, r));
+        assertEquals(Errno.EAGAIN, e.errno());
+        assertTrue(e.getMessage().contains("dmar0"), e.getMessage());
+
+        RecordingDriver v2 = new RecordingDriver("intel-vtd", 2);
+        registry.addDriver(binding(v2, "1.1.0", 0, 2));
+        assertTrue(engine.translate(unit, sid, DeviceInfo.NO_PASID, 0x9999_9000L, Access.READ, r));
+        assertTrue(v2.calls.contains("decode dmar0 0000:00:02.0 -1"), "the new driver decodes again");
+    }
+
+    @Test
+    void aSourceIdWithNoDeviceIsRefusedWithEnodev() {
+        registry.addDriver(binding(new RecordingDriver("intel-vtd", 1), "1.0.0", 0, 1));
+        IommuException e = assertThrows(IommuException.class, () -> registry.engine()
+                .translate(0, 0x7777, DeviceInfo.NO_PASID, 0, Access.READ, new TranslationResult()));
+        assertEquals(Errno.ENODEV, e.errno());
+        assertTrue(e.getMessage().contains("0x7777"), e.getMessage());
     }
 
     @Test

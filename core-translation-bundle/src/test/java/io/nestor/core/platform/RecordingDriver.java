@@ -42,6 +42,7 @@ final class RecordingDriver implements IommuDriver {
 
     @Override
     public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
+        calls.add("decode " + unit.name() + " " + device.name() + " " + pasid);
         return TranslationConfig.bypass(0);
     }
 
