@@ -9,7 +9,9 @@ package io.nestor.api.driver;
  * @param rootAddress the root table's address (host physical for paging domains)
  * @param addressWidth the domain's input address width in bits
  * @param flags the {@code IOMMU_HWPT_ALLOC_*} flags it was created with
- * @param vendorData the vendor data it was created from (empty for paging domains)
+ * @param vendorData driver-defined bytes describing the domain: for a nested domain the vendor
+ *     structure it was created from, followed by whatever the driver derived and needs again later
+ *     (for example the parent's tag and root); empty for paging domains
  */
 public record DomainDescriptor(boolean nested, int tag, long rootAddress, int addressWidth, int flags,
         byte[] vendorData) {

@@ -3,8 +3,12 @@ package io.nestor.api.driver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.pagetable.PageTableFormat;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.PageRequest;
+import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.TranslationConfig;
+import java.util.function.LongFunction;
 
 /**
  * A vendor IOMMU driver, registered as an OSGi service with the property {@value #PROPERTY_KIND}
@@ -57,6 +61,27 @@ public interface IommuDriver {
      */
     TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException;
 
+    /**
+     * Records a non-recoverable fault the way the hardware does — VT-d: a fault record in the
+     * fault-recording registers with FSTS updated; SMMUv3: an event in the event queue — and
+     * returns the record as written (VT-d 16 bytes, SMMUv3 32 bytes), or an empty array when the
+     * hardware drops it (fault log overflow, event queue full, reporting disabled for the device).
+     * The core calls it after a faulting translation, {@code pasid} as in {@link #decodeConfig}.
+     */
+    default byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        throw unsupported("fault recording");
+    }
+
+    /**
+     * Records a recoverable fault the way the hardware does — VT-d: a page request descriptor in
+     * the page request queue; SMMUv3: an entry in the PRI queue, or a stall event — and returns it
+     * as written, or an empty array when the queue is full (the hardware then answers the device
+     * itself, through {@link UnitContext#completePageRequest}).
+     */
+    default byte[] recordPageRequest(UnitContext unit, DeviceInfo device, PageRequest request) {
+        throw unsupported("page requests");
+    }
+
     // ---- host-driver half ----------------------------------------------------------------------
 
     /**
@@ -71,6 +96,11 @@ public interface IommuDriver {
      */
     default DomainDescriptor allocPagingDomain(UnitContext unit, int flags) {
         throw unsupported("paging domain allocation");
+    }
+
+    /** Frees a domain this driver allocated (its tables and ids); the core detached it everywhere first. */
+    default void freeDomain(UnitContext unit, DomainDescriptor domain) {
+        throw unsupported("domain free");
     }
 
     /** The page-table format of a paging domain this driver allocated. */
@@ -112,6 +142,79 @@ public interface IommuDriver {
     default int invalidateUser(UnitContext unit, DomainDescriptor domain, int dataType, int entryLen,
             byte[] entries) {
         throw unsupported("user invalidation");
+    }
+
+    /**
+     * Answers a recoverable fault: submits a page group response (VT-d, through the invalidation
+     * queue; SMMUv3 {@code CMD_PRI_RESP}) or a resume ({@code CMD_RESUME}) for a stall.
+     */
+    default void pageResponse(UnitContext unit, DeviceInfo device, PageResponse response) {
+        throw unsupported("page responses");
+    }
+
+    // ---- vIOMMU (iommufd IOMMU_VIOMMU_ALLOC and what hangs off it) --------------------------------
+
+    /** Allocates a vIOMMU over a nest-parent paging domain ({@code IOMMU_VIOMMU_ALLOC}). */
+    default ViommuDescriptor allocViommu(UnitContext unit, DomainDescriptor parent, int type, byte[] data) {
+        throw unsupported("vIOMMU allocation");
+    }
+
+    /** Frees a vIOMMU (its VMID); the core destroyed everything that used it first. */
+    default void freeViommu(UnitContext unit, ViommuDescriptor viommu) {
+        throw unsupported("vIOMMU free");
+    }
+
+    /** Allocates a nested domain on a vIOMMU ({@code IOMMU_HWPT_ALLOC} with a vIOMMU as {@code pt_id}). */
+    default DomainDescriptor allocNestedDomain(UnitContext unit, ViommuDescriptor viommu, int flags, int dataType,
+            byte[] data) {
+        throw unsupported("nested domain allocation on a vIOMMU");
+    }
+
+    /**
+     * Processes vIOMMU invalidation entries ({@code IOMMU_HWPT_INVALIDATE} on a vIOMMU), in order,
+     * up to the first bad one, as {@link #invalidateUser} does.
+     *
+     * @param vdevices the vIOMMU's vDEVICEs: virtual id (vSID) to device, {@code null} when none
+     */
+    default int invalidateViommu(UnitContext unit, ViommuDescriptor viommu, LongFunction<DeviceInfo> vdevices,
+            int dataType, int entryLen, byte[] entries) {
+        throw unsupported("vIOMMU invalidation");
+    }
+
+    // ---- vSVA nesting operations of the VFIO type1 nesting series (never merged) -----------------
+
+    /**
+     * Binds a guest PASID's first-stage table over {@code parent} from {@code struct
+     * iommu_gpasid_bind_data} bytes (VT-d, {@code VFIO_IOMMU_NESTING_OP_BIND_PGTBL}).
+     */
+    default void bindGuestPasid(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] bindData) {
+        throw unsupported("guest PASID bind");
+    }
+
+    /** Undoes {@link #bindGuestPasid} for the host PASID in {@code bindData} ({@code UNBIND_PGTBL}). */
+    default void unbindGuestPasid(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] bindData) {
+        throw unsupported("guest PASID unbind");
+    }
+
+    /**
+     * Installs the guest's PASID (CD) table under {@code parent} from {@code struct
+     * iommu_pasid_table_config} bytes (SMMUv3, {@code VFIO_IOMMU_NESTING_OP_SET_PASID_TABLE}).
+     */
+    default void setPasidTable(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] config) {
+        throw unsupported("PASID table bind");
+    }
+
+    /** Undoes {@link #setPasidTable} ({@code UNSET_PASID_TABLE}). */
+    default void unsetPasidTable(UnitContext unit, DeviceInfo device, DomainDescriptor parent) {
+        throw unsupported("PASID table unbind");
+    }
+
+    /**
+     * Invalidates the device's guest-owned caches from {@code struct iommu_cache_invalidate_info}
+     * bytes ({@code VFIO_IOMMU_NESTING_OP_CACHE_INVLD}).
+     */
+    default void cacheInvalidate(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] info) {
+        throw unsupported("guest cache invalidation");
     }
 
     private IommuException unsupported(String what) {

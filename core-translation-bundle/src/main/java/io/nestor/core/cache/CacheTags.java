@@ -1,5 +1,7 @@
 package io.nestor.core.cache;
 
+import io.nestor.api.translation.InvalidationScope;
+
 /**
  * The tag fields every cache key shares, their ranges and their place in a packed 64-bit key word.
  *
@@ -13,12 +15,10 @@ package io.nestor.core.cache;
  * an empty slot (all zero) can never match one.
  */
 final class CacheTags {
-    static final int MAX_UNIT = 0xFFFF;
-    static final int MAX_DOMAIN_TAG = 0xFFFF;
-    /** PASIDs are 20 bits (VT-d, PCIe); SMMU ASIDs (16 bits) fit below. */
-    static final int MAX_ADDRESS_SPACE_TAG = (1 << 20) - 1;
-    /** The address-space tag of entries not tagged by a PASID / ASID. */
-    static final int UNTAGGED = -1;
+    static final int MAX_UNIT = InvalidationScope.MAX_UNIT;
+    static final int MAX_DOMAIN_TAG = InvalidationScope.MAX_DOMAIN_TAG;
+    static final int MAX_ADDRESS_SPACE_TAG = InvalidationScope.MAX_ADDRESS_SPACE_TAG;
+    static final int UNTAGGED = InvalidationScope.UNTAGGED;
 
     static final long LIVE = 1L << 63;
     static final int DOMAIN_SHIFT = 21;

@@ -1,5 +1,6 @@
 package io.nestor.core.cache;
 
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import java.util.Objects;

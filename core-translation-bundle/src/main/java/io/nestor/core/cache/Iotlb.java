@@ -1,5 +1,6 @@
 package io.nestor.core.cache;
 
+import io.nestor.api.translation.InvalidationScope;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.nestor.core.cache;
 
 import io.nestor.api.pagetable.PageTableFormat;
+import io.nestor.api.translation.InvalidationScope;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;

@@ -12,3 +12,5 @@
  * <p>Internal to the core bundle; not exported.
  */
 package io.nestor.core.cache;
+
+import io.nestor.api.translation.InvalidationScope;

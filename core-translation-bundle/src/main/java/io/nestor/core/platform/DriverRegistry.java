@@ -10,13 +10,18 @@ import io.nestor.api.platform.PlatformListener;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.InvalidationScope;
+import io.nestor.api.translation.PageResponse;
+import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.TranslationCaches;
+import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
-import io.nestor.core.unit.DriverBinding;
 import io.nestor.core.translate.TranslationEngine;
+import io.nestor.core.unit.DriverBinding;
 import io.nestor.core.unit.IommuUnit;
+import io.nestor.core.unit.UnitHost;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +42,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and never held while listeners run. Unit state for the translation path is published through
  * {@link IommuUnit}'s volatile binding and needs no lock to read.
  */
-public final class DriverRegistry implements Platform {
+public final class DriverRegistry implements Platform, UnitHost {
 
     private static final System.Logger LOG = System.getLogger(DriverRegistry.class.getName());
 
@@ -46,7 +51,17 @@ public final class DriverRegistry implements Platform {
     static final int WALK_CACHE_CAPACITY = 1 << 12;
     static final int CONFIG_CACHE_CAPACITY = 1 << 12;
 
+    /**
+     * The window host drivers build their structures in (root, context and PASID tables, stream and
+     * CD tables, queues): 64 GiB at 2^46, inside every unit's 48-bit output range and apart from
+     * guest-RAM regions.
+     */
+    static final long STRUCTURE_WINDOW_BASE = 1L << 46;
+    static final long STRUCTURE_WINDOW_SIZE = 1L << 36;
+
     private final PhysicalMemory memory;
+    private final PageAllocator structurePages;
+    private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
     private volatile Topology topology;
@@ -57,6 +72,7 @@ public final class DriverRegistry implements Platform {
 
     public DriverRegistry(Topology topology, PhysicalMemory memory) {
         this.memory = memory;
+        this.structurePages = new PageAllocator(memory, STRUCTURE_WINDOW_BASE, STRUCTURE_WINDOW_SIZE, 12);
         install(topology);
     }
 
@@ -65,7 +81,7 @@ public final class DriverRegistry implements Platform {
         Map<String, IommuUnit> map = new LinkedHashMap<>();
         List<IommuUnit> byIndex = new ArrayList<>();
         for (UnitSpec spec : t.units()) {
-            IommuUnit u = new IommuUnit(spec, byIndex.size(), memory);
+            IommuUnit u = new IommuUnit(spec, byIndex.size(), memory, this);
             map.put(spec.name(), u);
             byIndex.add(u);
         }
@@ -110,6 +126,40 @@ public final class DriverRegistry implements Platform {
             throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound", unit.name(), unit.kind());
         }
         return binding.driver().decodeConfig(unit, device, pasid);
+    }
+
+    // ---- UnitHost: what units borrow from the platform ---------------------------------------------
+
+    @Override
+    public int invalidate(InvalidationScope scope) {
+        return engine.invalidate(scope);
+    }
+
+    @Override
+    public long translateStage2(int unit, StageConfig stage2, int domainTag, long ipa, int access)
+            throws FaultException {
+        return engine.translateStage2(stage2, domainTag, ipa, access);
+    }
+
+    @Override
+    public PageAllocator structurePages() {
+        return structurePages;
+    }
+
+    @Override
+    public void completePageRequest(IommuUnit unit, int sourceId, PageResponse response) {
+        for (PageResponseListener l : pageResponseListeners) {
+            l.pageResponse(unit.name(), sourceId, response);
+        }
+    }
+
+    /** Registers a receiver of the page responses units deliver to their devices. */
+    public void addPageResponseListener(PageResponseListener listener) {
+        pageResponseListeners.add(listener);
+    }
+
+    public void removePageResponseListener(PageResponseListener listener) {
+        pageResponseListeners.remove(listener);
     }
 
     /** The runtime unit of that name, if the topology has it. */

@@ -6,10 +6,11 @@ import io.nestor.api.translation.Access;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultStage;
+import io.nestor.api.translation.InvalidationScope;
+import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import io.nestor.core.cache.ConfigCache;
-import io.nestor.core.cache.InvalidationScope;
 import io.nestor.core.cache.Iotlb;
 import io.nestor.core.cache.IotlbEntry;
 import io.nestor.core.cache.IotlbHandle;
@@ -163,6 +164,23 @@ public final class TranslationEngine {
         long address = f.stage() == FaultStage.CONFIG ? iova : f.faultAddress();
         return new Fault(f.stage(), f.reason(), f.level(), access, iova, address, f.onStage1TableFetch(),
                 f.vendorReason());
+    }
+
+    /**
+     * Walks stage 2 alone for a structure the hardware fetches from guest physical memory (an
+     * SMMUv3 CD table behind a nested STE). Not cached: configuration fetches are rare and their
+     * results live on in the configuration cache.
+     *
+     * @return the host physical address of {@code ipa}
+     * @throws FaultException the stage-2 fault, its fault address {@code ipa}
+     */
+    public long translateStage2(StageConfig stage2, int domainTag, long ipa, int access) throws FaultException {
+        TranslationConfig config = new TranslationConfig(TranslationMode.STAGE2, null, stage2, domainTag, -1);
+        WalkResult walk = new WalkResult();
+        if (!walker.translate(config, ipa, access, walk)) {
+            throw new FaultException(walk.fault(access, ipa));
+        }
+        return walk.outputAddress();
     }
 
     /** Applies an invalidation to every cache; returns the entries removed. */

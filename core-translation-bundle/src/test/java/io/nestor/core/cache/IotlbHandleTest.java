@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.InvalidationScope;
 import org.junit.jupiter.api.Test;
 
 /**

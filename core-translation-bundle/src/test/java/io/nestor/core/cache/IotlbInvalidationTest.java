@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.InvalidationScope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;

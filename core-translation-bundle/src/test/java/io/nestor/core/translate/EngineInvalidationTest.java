@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
-import io.nestor.core.cache.InvalidationScope;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

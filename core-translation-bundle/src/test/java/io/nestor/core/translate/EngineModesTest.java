@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
-import io.nestor.core.cache.InvalidationScope;
 import org.junit.jupiter.api.Test;
 
 /**

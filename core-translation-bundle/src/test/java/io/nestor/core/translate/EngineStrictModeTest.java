@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.translation.Access;
-import io.nestor.core.cache.InvalidationScope;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.core.cache.IotlbEntry;
 import io.nestor.core.cache.IotlbKind;
 import io.nestor.core.cache.StaleTranslation;

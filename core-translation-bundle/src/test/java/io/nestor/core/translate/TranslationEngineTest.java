@@ -21,9 +21,9 @@ import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.ConfigCache;
-import io.nestor.core.cache.InvalidationScope;
 import io.nestor.core.cache.IotlbKind;
 import org.junit.jupiter.api.Test;
 

@@ -10,6 +10,7 @@ import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
+import io.nestor.testkit.MapPhysicalMemory;
 import org.junit.jupiter.api.Test;
 
 class Smmuv3DriverTest {

@@ -20,10 +20,10 @@ import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import io.nestor.driver.smmuv3.Features;
-import io.nestor.driver.smmuv3.MapPhysicalMemory;
 import io.nestor.driver.smmuv3.TestUnit;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage1Format;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
+import io.nestor.testkit.MapPhysicalMemory;
 import org.junit.jupiter.api.Test;
 
 /**

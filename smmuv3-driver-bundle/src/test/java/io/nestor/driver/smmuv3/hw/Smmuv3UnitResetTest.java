@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.UnitFeatures;
-import io.nestor.driver.smmuv3.ArrayRegisterFile;
 import io.nestor.driver.smmuv3.Features;
 import io.nestor.driver.smmuv3.TestUnit;
+import io.nestor.testkit.ArrayRegisterFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

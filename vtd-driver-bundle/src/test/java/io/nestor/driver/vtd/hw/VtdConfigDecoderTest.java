@@ -17,10 +17,11 @@ import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
-import io.nestor.driver.vtd.ArrayRegisterFile;
 import io.nestor.driver.vtd.Features;
 import io.nestor.driver.vtd.hw.format.VtdFirstStageFormat;
 import io.nestor.driver.vtd.hw.format.VtdSecondStageFormat;
+import io.nestor.testkit.ArrayRegisterFile;
+import io.nestor.testkit.MapPhysicalMemory;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -201,7 +201,7 @@ class VtdUnitResetTest {
 
     @Test
     void registerFileTooSmallIsRejected() {
-        TestUnit unit = new TestUnit("dmar9", Features.typical().build(), new io.nestor.driver.vtd.ArrayRegisterFile(0x640));
+        TestUnit unit = new TestUnit("dmar9", Features.typical().build(), new io.nestor.testkit.ArrayRegisterFile(0x640));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VtdUnitReset.reset(unit));
         assertTrue(e.getMessage().contains("dmar9"), e.getMessage());
     }

@@ -1,4 +1,4 @@
-package io.nestor.core.cache;
+package io.nestor.api.translation;
 
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
@@ -6,7 +6,7 @@ import io.nestor.api.error.IommuException;
 /**
  * What one invalidation removes, in vendor-neutral terms: drivers reduce VT-d invalidation
  * descriptors and SMMUv3 commands to these (hw-formats §1.7, §2.5, §3.4) and the core applies them
- * to every cache with {@link TranslationCaches#invalidate(InvalidationScope)}.
+ * to every cache of the unit (through {@code UnitContext.invalidate}).
  *
  * <p>Every scope but {@link All} names its unit: hardware invalidations never cross units. Tags
  * are validated on construction with {@link Errno#EINVAL} naming the bad value, since they come
@@ -18,8 +18,24 @@ public sealed interface InvalidationScope {
     /** Wildcard for an address-space tag or a PASID: every one. */
     int ANY = Integer.MIN_VALUE;
 
+    /** The largest unit index (a unit's position in the topology). */
+    int MAX_UNIT = 0xFFFF;
+    /** The largest domain tag: VT-d DIDs and SMMU VMIDs are at most 16 bits. */
+    int MAX_DOMAIN_TAG = 0xFFFF;
+    /** The largest address-space tag: PASIDs are 20 bits (VT-d, PCIe); SMMU ASIDs (16 bits) fit below. */
+    int MAX_ADDRESS_SPACE_TAG = (1 << 20) - 1;
+    /** The address-space tag of entries not tagged by a PASID / ASID. */
+    int UNTAGGED = -1;
+
+    /** The unit whose caches the scope names; {@code -1} for {@link All}. */
+    int unit();
+
     /** Every cache of every unit (platform reset). */
     record All() implements InvalidationScope {
+        @Override
+        public int unit() {
+            return -1;
+        }
     }
 
     /**
@@ -45,7 +61,7 @@ public sealed interface InvalidationScope {
     }
 
     /**
-     * The stage-1-derived translations ({@link IotlbKind#STAGE1}, {@link IotlbKind#NESTED}) and
+     * The stage-1-derived translations (stage 1 alone and nested) and
      * stage-1 walk caches of one address space of a domain, or of all of them with {@link #ANY}.
      * Stage-2-only and pass-through entries stay. VT-d PASID-based IOTLB invalidation (type 6,
      * G=10); SMMUv3 CMD_TLBI_NH_ASID (one ASID) and CMD_TLBI_NH_ALL ({@link #ANY}).
@@ -140,29 +156,29 @@ public sealed interface InvalidationScope {
     }
 
     private static void checkUnit(int unit) {
-        if (unit < 0 || unit > CacheTags.MAX_UNIT) {
-            throw IommuException.of(Errno.EINVAL, "unit index %d outside 0..%d", unit, CacheTags.MAX_UNIT);
+        if (unit < 0 || unit > MAX_UNIT) {
+            throw IommuException.of(Errno.EINVAL, "unit index %d outside 0..%d", unit, MAX_UNIT);
         }
     }
 
     private static void checkDomain(int domainTag) {
-        if (domainTag < 0 || domainTag > CacheTags.MAX_DOMAIN_TAG) {
+        if (domainTag < 0 || domainTag > MAX_DOMAIN_TAG) {
             throw IommuException.of(Errno.EINVAL, "domain tag %d outside 0..%d", domainTag,
-                    CacheTags.MAX_DOMAIN_TAG);
+                    MAX_DOMAIN_TAG);
         }
     }
 
     private static void checkAddressSpace(int tag) {
-        if (tag != ANY && (tag < CacheTags.UNTAGGED || tag > CacheTags.MAX_ADDRESS_SPACE_TAG)) {
+        if (tag != ANY && (tag < UNTAGGED || tag > MAX_ADDRESS_SPACE_TAG)) {
             throw IommuException.of(Errno.EINVAL, "address-space tag %d outside -1..%d", tag,
-                    CacheTags.MAX_ADDRESS_SPACE_TAG);
+                    MAX_ADDRESS_SPACE_TAG);
         }
     }
 
     private static void checkPasid(int pasid) {
-        if (pasid != ANY && (pasid < -1 || pasid > CacheTags.MAX_ADDRESS_SPACE_TAG)) {
+        if (pasid != ANY && (pasid < -1 || pasid > MAX_ADDRESS_SPACE_TAG)) {
             throw IommuException.of(Errno.EINVAL, "PASID %d outside -1..%d", pasid,
-                    CacheTags.MAX_ADDRESS_SPACE_TAG);
+                    MAX_ADDRESS_SPACE_TAG);
         }
     }
 

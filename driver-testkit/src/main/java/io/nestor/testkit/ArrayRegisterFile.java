@@ -1,4 +1,4 @@
-package io.nestor.driver.vtd;
+package io.nestor.testkit;
 
 import io.nestor.api.driver.RegisterFile;
 import java.nio.ByteBuffer;

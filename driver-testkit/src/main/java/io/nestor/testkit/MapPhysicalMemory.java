@@ -1,4 +1,4 @@
-package io.nestor.driver.vtd.hw;
+package io.nestor.testkit;
 
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
@@ -11,12 +11,12 @@ import java.util.Map;
  * as zero; any byte at or above {@code 1 << addressBits} raises EFAULT, as {@link PhysicalMemory}
  * specifies. Synchronized, which is enough for single-threaded decode tests.
  */
-final class MapPhysicalMemory implements PhysicalMemory {
+public final class MapPhysicalMemory implements PhysicalMemory {
 
     private final int addressBits;
     private final Map<Long, Byte> bytes = new HashMap<>();
 
-    MapPhysicalMemory(int addressBits) {
+    public MapPhysicalMemory(int addressBits) {
         this.addressBits = addressBits;
     }
 
