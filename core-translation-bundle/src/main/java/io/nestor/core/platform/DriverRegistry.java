@@ -15,6 +15,7 @@ import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.TranslationCaches;
+import io.nestor.core.fault.FaultReporter;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
@@ -62,6 +63,7 @@ public final class DriverRegistry implements Platform, UnitHost {
     private final PhysicalMemory memory;
     private final PageAllocator structurePages;
     private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
+    private final FaultReporter faults = new FaultReporter();
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
     private volatile Topology topology;
@@ -99,6 +101,11 @@ public final class DriverRegistry implements Platform, UnitHost {
 
     private static long sourceKey(int unitIndex, int sourceId) {
         return (long) unitIndex << 32 | (sourceId & 0xffff_ffffL);
+    }
+
+    /** The upward path of the units' faults and page requests. */
+    public FaultReporter faults() {
+        return faults;
     }
 
     /** The translation engine over the current topology's units. */

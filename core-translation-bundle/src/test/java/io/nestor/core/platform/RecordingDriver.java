@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.TranslationConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,12 @@ final class RecordingDriver implements IommuDriver {
     public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
         calls.add("decode " + unit.name() + " " + device.name() + " " + pasid);
         return TranslationConfig.bypass(0);
+    }
+
+    @Override
+    public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        calls.add("recordFault " + unit.name() + " " + device.name() + " " + pasid);
+        return new byte[] {(byte) fault.reason().ordinal(), (byte) pasid};
     }
 
     @Override
