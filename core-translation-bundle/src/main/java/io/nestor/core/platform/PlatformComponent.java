@@ -38,8 +38,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>Driver services may be bound before activation (DS binds dynamic references first); they are
  * held in {@link #pending} until the registry exists. A configuration change that names a bad file
  * is refused with an error in the log and the running topology is kept — no partial change.
+ *
+ * <p>Besides the exported {@link Platform} it registers itself under its own class, which only
+ * this bundle can see, so that the core's other components (the shell, sessions) reach the
+ * {@link DriverRegistry} without a static.
  */
-@Component(service = Platform.class, immediate = true, configurationPid = PlatformComponent.PID,
+@Component(service = {Platform.class, PlatformComponent.class}, immediate = true, configurationPid = PlatformComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class PlatformComponent implements Platform {
 
@@ -56,7 +60,7 @@ public final class PlatformComponent implements Platform {
     private String topologySource;
 
     @Activate
-    void activate(Map<String, Object> properties) throws IOException {
+    public void activate(Map<String, Object> properties) throws IOException {
         String source = fileProperty(properties);
         Topology topology = load(source);
         DriverRegistry r = new DriverRegistry(topology, new SparsePhysicalMemory(HOST_ADDRESS_BITS));

@@ -3,7 +3,16 @@ package io.nestor.core.shell;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.UnitStatus;
+import io.nestor.api.translation.InvalidationScope;
+import io.nestor.core.cache.CacheStatistics;
+import io.nestor.core.fault.FaultEvent;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.platform.PlatformComponent;
+import io.nestor.core.translate.TranslationEngine;
+import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
@@ -22,14 +31,27 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=nestor",
         "osgi.command.function=units",
         "osgi.command.function=devices",
-        "osgi.command.function=drivers"})
+        "osgi.command.function=drivers",
+        "osgi.command.function=faults",
+        "osgi.command.function=iotlb",
+        "osgi.command.function=strict"})
 public final class NestorCommands {
 
     private final Platform platform;
+    private final PlatformComponent component;
 
     @org.osgi.service.component.annotations.Activate
-    public NestorCommands(@Reference Platform platform) {
-        this.platform = platform;
+    public NestorCommands(@Reference PlatformComponent component) {
+        this.platform = component;
+        this.component = component;
+    }
+
+    private DriverRegistry registry() {
+        DriverRegistry r = component.registry();
+        if (r == null) {
+            throw IommuException.of(Errno.EAGAIN, "the platform is not active");
+        }
+        return r;
     }
 
     @Descriptor("list the IOMMU units with their kind, state and bound driver version")
@@ -64,5 +86,77 @@ public final class NestorCommands {
             rows.add(new DriverRow(d));
         }
         return rows;
+    }
+
+    @Descriptor("show the most recent faults of every unit, or of one, newest first")
+    public List<FaultRow> faults(
+            @Descriptor("only this unit's faults; all units when omitted")
+            @Parameter(names = {"-u", "--unit"}, absentValue = "") String unit,
+            @Descriptor("how many faults per unit, at most")
+            @Parameter(names = {"-n", "--count"}, absentValue = "20") int count,
+            @Descriptor("also show the vendor fault record / event bytes")
+            @Parameter(names = {"-v", "--verbose"}, presentValue = "true", absentValue = "false")
+            boolean verbose) {
+        DriverRegistry r = registry();
+        List<FaultRow> rows = new ArrayList<>();
+        for (IommuUnit u : units(r, unit)) {
+            for (FaultEvent e : r.faults().recent(u.name(), count)) {
+                rows.add(new FaultRow(e, verbose));
+            }
+        }
+        return rows;
+    }
+
+    @Descriptor("show the IOTLB, walk-cache and configuration-cache statistics; with --flush, first "
+            + "invalidate a scope: a unit, a domain of it (-d), an address space of that domain (-d -p)")
+    public List<CacheStatistics> iotlb(
+            @Descriptor("invalidate before showing the statistics")
+            @Parameter(names = {"-f", "--flush"}, presentValue = "true", absentValue = "false") boolean flush,
+            @Descriptor("the unit to flush; every unit when omitted")
+            @Parameter(names = {"-u", "--unit"}, absentValue = "") String unit,
+            @Descriptor("the domain tag (VT-d DID, SMMU VMID) to flush")
+            @Parameter(names = {"-d", "--domain"}, absentValue = "-1") int domain,
+            @Descriptor("the address-space tag (PASID, ASID) within the domain to flush")
+            @Parameter(names = {"-p", "--pasid"}, absentValue = "-2") int pasid) {
+        DriverRegistry r = registry();
+        TranslationEngine engine = r.engine();
+        if (flush) {
+            if (pasid != -2 && domain < 0) {
+                throw IommuException.of(Errno.EINVAL, "--pasid %d needs --domain", pasid);
+            }
+            if (unit.isEmpty() && domain >= 0) {
+                throw IommuException.of(Errno.EINVAL, "--domain %d needs --unit", domain);
+            }
+            for (IommuUnit u : units(r, unit)) {
+                engine.invalidate(domain < 0 ? new InvalidationScope.Unit(u.index())
+                        : pasid == -2 ? new InvalidationScope.Domain(u.index(), domain)
+                        : new InvalidationScope.AddressSpace(u.index(), domain, pasid));
+            }
+        }
+        return engine.caches().statistics();
+    }
+
+    @Descriptor("show, or switch, strict mode: every IOTLB hit is re-walked and a stale translation "
+            + "(a missing invalidation) is reported")
+    public StrictModeStatus strict(
+            @Descriptor("on or off; shows the current mode when omitted")
+            @Parameter(names = {"-s", "--set"}, absentValue = "") String mode) {
+        TranslationEngine engine = registry().engine();
+        if (!mode.isEmpty()) {
+            if (!mode.equals("on") && !mode.equals("off")) {
+                throw IommuException.of(Errno.EINVAL, "strict mode '%s' is neither on nor off", mode);
+            }
+            engine.setStrict(mode.equals("on"));
+        }
+        return new StrictModeStatus(engine.isStrict(), engine.caches().iotlb().staleTranslationCount(),
+                engine.caches().iotlb().recentStaleTranslations());
+    }
+
+    private static List<IommuUnit> units(DriverRegistry r, String name) {
+        if (name.isEmpty()) {
+            return r.runtimeUnits();
+        }
+        return List.of(r.runtimeUnit(name).orElseThrow(
+                () -> IommuException.of(Errno.ENOENT, "no unit named '%s'", name)));
     }
 }

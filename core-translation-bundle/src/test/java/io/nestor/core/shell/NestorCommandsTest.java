@@ -1,0 +1,91 @@
+package io.nestor.core.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.Access;
+import io.nestor.api.translation.Fault;
+import io.nestor.api.translation.FaultReason;
+import io.nestor.api.translation.FaultStage;
+import io.nestor.core.cache.CacheStatistics;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.platform.PlatformComponent;
+import io.nestor.core.unit.IommuUnit;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The shell commands over a real, activated platform component (no driver bound). */
+class NestorCommandsTest {
+
+    private PlatformComponent component;
+    private NestorCommands commands;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        component = new PlatformComponent();
+        component.activate(Map.of());
+        commands = new NestorCommands(component);
+    }
+
+    private static Fault fault(long iova) {
+        return new Fault(FaultStage.STAGE2, FaultReason.PERMISSION, 0, Access.WRITE, iova, iova, false, 0);
+    }
+
+    @Test
+    void faultsListsEachUnitsRecentFaultsNewestFirst() {
+        DriverRegistry r = component.registry();
+        IommuUnit dmar0 = r.runtimeUnit("dmar0").orElseThrow();
+        IommuUnit smmu0 = r.runtimeUnit("smmu0").orElseThrow();
+        DeviceInfo vtdDevice = r.devices().stream().filter(d -> d.unit().equals("dmar0")).findFirst().orElseThrow();
+        DeviceInfo smmuDevice = r.devices().stream().filter(d -> d.unit().equals("smmu0")).findFirst().orElseThrow();
+        r.faults().fault(dmar0, vtdDevice, 4, fault(0x1000));
+        r.faults().fault(dmar0, vtdDevice, -1, fault(0x2000));
+        r.faults().fault(smmu0, smmuDevice, -1, fault(0x3000));
+
+        List<FaultRow> dmar = commands.faults("dmar0", 20, false);
+        assertEquals(List.of(0x2000L, 0x1000L), dmar.stream().map(f -> f.event().fault().iova()).toList());
+        assertTrue(dmar.get(1).toString().contains("pasid 4"), dmar.get(1).toString());
+        assertEquals(3, commands.faults("", 20, false).size());
+        assertEquals(1, commands.faults("dmar0", 1, false).size());
+        assertTrue(commands.faults("smmu0", 5, true).get(0).toString().contains("record: none"));
+        assertEquals(Errno.ENOENT,
+                assertThrows(IommuException.class, () -> commands.faults("nope", 1, false)).errno());
+    }
+
+    @Test
+    void iotlbShowsEveryCacheAndFlushCountsAnInvalidation() {
+        List<CacheStatistics> before = commands.iotlb(false, "", -1, -2);
+        assertEquals(List.of("iotlb", "walk", "config"), before.stream().map(CacheStatistics::cache).toList());
+
+        List<CacheStatistics> after = commands.iotlb(true, "dmar0", 5, 3);
+        assertEquals(before.get(0).invalidations() + 1, after.get(0).invalidations());
+        List<CacheStatistics> all = commands.iotlb(true, "", -1, -2);
+        assertEquals(after.get(0).invalidations() + 2, all.get(0).invalidations(), "one per unit");
+    }
+
+    @Test
+    void iotlbFlushRefusesAScopeWithoutItsParent() {
+        assertEquals(Errno.EINVAL,
+                assertThrows(IommuException.class, () -> commands.iotlb(true, "dmar0", -1, 3)).errno());
+        assertEquals(Errno.EINVAL,
+                assertThrows(IommuException.class, () -> commands.iotlb(true, "", 5, -2)).errno());
+        assertEquals(Errno.EINVAL,
+                assertThrows(IommuException.class, () -> commands.iotlb(true, "dmar0", 0x10000, -2)).errno());
+    }
+
+    @Test
+    void strictSwitchesTheEnginesModeAndRefusesOtherWords() {
+        assertEquals(false, commands.strict("").on());
+        assertEquals(true, commands.strict("on").on());
+        assertTrue(component.registry().engine().isStrict());
+        assertTrue(commands.strict("").toString().startsWith("strict mode on, 0 stale"));
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> commands.strict("maybe")).errno());
+        assertEquals(false, commands.strict("off").on());
+    }
+}
