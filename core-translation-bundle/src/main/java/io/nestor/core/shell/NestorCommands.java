@@ -6,12 +6,14 @@ import io.nestor.api.platform.Platform;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.UnitStatus;
+import io.nestor.api.translation.Access;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.core.cache.CacheStatistics;
 import io.nestor.core.fault.FaultEvent;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
 import io.nestor.core.translate.TranslationEngine;
+import io.nestor.core.translate.TranslationTrace;
 import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +36,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=drivers",
         "osgi.command.function=faults",
         "osgi.command.function=iotlb",
-        "osgi.command.function=strict"})
+        "osgi.command.function=strict",
+        "osgi.command.function=translate"})
 public final class NestorCommands {
 
     private final Platform platform;
@@ -150,6 +153,48 @@ public final class NestorCommands {
         }
         return new StrictModeStatus(engine.isStrict(), engine.caches().iotlb().staleTranslationCount(),
                 engine.caches().iotlb().recentStaleTranslations());
+    }
+
+    @Descriptor("translate one request of a device for debugging: the configuration decoded from memory, "
+            + "every descriptor of both stages, the result, and what the IOTLB holds for it")
+    public TranslationTrace translate(
+            @Descriptor("the PASID of the request; none when omitted")
+            @Parameter(names = {"-p", "--pasid"}, absentValue = "-1") int pasid,
+            @Descriptor("the access: any of r (read), w (write), x (execute), p (privileged)")
+            @Parameter(names = {"-a", "--access"}, absentValue = "r") String access,
+            @Descriptor("the device name, for example 0000:00:02.0") String device,
+            @Descriptor("the input address (IOVA), decimal or 0x-prefixed hex") String iova) {
+        DriverRegistry r = registry();
+        DeviceInfo d = r.devices().stream().filter(x -> x.name().equals(device)).findFirst().orElseThrow(
+                () -> IommuException.of(Errno.ENOENT, "no device named '%s'", device));
+        IommuUnit u = r.runtimeUnit(d.unit()).orElseThrow();
+        return r.engine().trace(u.index(), d.sourceId(), pasid, parseAddress(iova), parseAccess(access));
+    }
+
+    static long parseAddress(String text) {
+        try {
+            return text.startsWith("0x") || text.startsWith("0X") ? Long.parseUnsignedLong(text.substring(2), 16)
+                    : Long.parseUnsignedLong(text);
+        } catch (NumberFormatException e) {
+            throw IommuException.of(Errno.EINVAL, "'%s' is not an address", text);
+        }
+    }
+
+    static int parseAccess(String text) {
+        int bits = 0;
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case 'r': bits |= Access.READ; break;
+                case 'w': bits |= Access.WRITE; break;
+                case 'x': bits |= Access.EXEC; break;
+                case 'p': bits |= Access.PRIV; break;
+                default: throw IommuException.of(Errno.EINVAL, "access '%s': '%c' is none of r, w, x, p", text, c);
+            }
+        }
+        if ((bits & (Access.READ | Access.WRITE | Access.EXEC)) == 0) {
+            throw IommuException.of(Errno.EINVAL, "access '%s' neither reads, writes nor executes", text);
+        }
+        return bits;
     }
 
     private static List<IommuUnit> units(DriverRegistry r, String name) {

@@ -88,4 +88,21 @@ class NestorCommandsTest {
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> commands.strict("maybe")).errno());
         assertEquals(false, commands.strict("off").on());
     }
+
+    @Test
+    void translateNamesTheDeviceAndParsesAddressAndAccess() {
+        assertEquals(0x1234L, NestorCommands.parseAddress("0x1234"));
+        assertEquals(4660L, NestorCommands.parseAddress("4660"));
+        assertEquals(Access.READ | Access.WRITE | Access.PRIV, NestorCommands.parseAccess("rwp"));
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> NestorCommands.parseAccess("rq")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> NestorCommands.parseAccess("p")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> NestorCommands.parseAddress("0xZZ")).errno());
+        assertEquals(Errno.ENOENT, assertThrows(IommuException.class,
+                () -> commands.translate(-1, "r", "0000:09:09.9", "0x1000")).errno());
+        // No driver is bound: decoding the configuration answers EAGAIN naming the unit.
+        IommuException noDriver = assertThrows(IommuException.class,
+                () -> commands.translate(-1, "r", "0000:00:02.0", "0x1000"));
+        assertEquals(Errno.EAGAIN, noDriver.errno());
+        assertTrue(noDriver.getMessage().contains("dmar0"), noDriver.getMessage());
+    }
 }
