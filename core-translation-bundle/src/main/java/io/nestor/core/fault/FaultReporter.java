@@ -1,12 +1,11 @@
 package io.nestor.core.fault;
 
 import io.nestor.api.driver.DeviceInfo;
-import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.PageRequest;
-import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +44,15 @@ public final class FaultReporter {
     /** Records and reports a fault of {@code device}'s request. */
     public FaultEvent fault(IommuUnit unit, DeviceInfo device, int pasid, Fault fault) {
         byte[] record = new byte[0];
-        DriverBinding binding = unit.binding();
-        if (binding != null) {
-            record = recordOrEmpty(() -> binding.driver().recordFault(unit, device, pasid, fault));
+        if (unit.binding() != null) {
+            try (DriverLease lease = unit.enterDriver(0)) {
+                record = recordOrEmpty(() -> lease.driver().recordFault(unit, device, pasid, fault));
+            } catch (IommuException e) {
+                if (e.errno() != Errno.EAGAIN) {
+                    throw e;
+                }
+                // the driver left between the check and the call: report with no record
+            }
         }
         FaultEvent event = new FaultEvent(next(faultSequence, unit.name()), unit.name(), device, pasid, fault,
                 record);
@@ -60,13 +65,10 @@ public final class FaultReporter {
 
     /** Records and reports a page request (or stall) of {@code device}. */
     public PageRequestEvent pageRequest(IommuUnit unit, DeviceInfo device, PageRequest request) {
-        DriverBinding binding = unit.binding();
-        if (binding == null) {
-            throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound to queue a page request",
-                    unit.name(), unit.kind());
+        byte[] record;
+        try (DriverLease lease = unit.enterDriver(0)) {
+            record = lease.driver().recordPageRequest(unit, device, request);
         }
-        IommuDriver driver = binding.driver();
-        byte[] record = driver.recordPageRequest(unit, device, request);
         PageRequestEvent event = new PageRequestEvent(next(requestSequence, unit.name()), unit.name(), device,
                 request, record);
         for (UnitEventListener l : listeners) {

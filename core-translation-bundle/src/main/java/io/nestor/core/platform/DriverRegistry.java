@@ -21,6 +21,7 @@ import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
 import io.nestor.core.translate.TranslationEngine;
 import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import io.nestor.core.unit.UnitHost;
 import java.util.ArrayList;
@@ -64,6 +65,8 @@ public final class DriverRegistry implements Platform, UnitHost {
     private final PageAllocator structurePages;
     private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
     private final FaultReporter faults = new FaultReporter();
+    /** How long a miss or a control operation waits for a driver while its unit has none. */
+    private volatile long driverWaitMillis;
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
     private volatile Topology topology;
@@ -103,6 +106,21 @@ public final class DriverRegistry implements Platform, UnitHost {
         return (long) unitIndex << 32 | (sourceId & 0xffff_ffffL);
     }
 
+    /**
+     * Sets how long translation misses and control operations on a unit without a driver wait for
+     * one (a swap in progress) before failing with EAGAIN; 0 fails at once.
+     */
+    public void setDriverWaitMillis(long millis) {
+        if (millis < 0) {
+            throw IommuException.of(Errno.EINVAL, "negative driver wait %d ms", millis);
+        }
+        driverWaitMillis = millis;
+    }
+
+    public long driverWaitMillis() {
+        return driverWaitMillis;
+    }
+
     /** The upward path of the units' faults and page requests. */
     public FaultReporter faults() {
         return faults;
@@ -128,11 +146,9 @@ public final class DriverRegistry implements Platform, UnitHost {
             throw IommuException.of(Errno.ENODEV, "no device with source-id 0x%x behind unit %s", sourceId,
                     unit.name());
         }
-        DriverBinding binding = unit.binding();
-        if (binding == null) {
-            throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound", unit.name(), unit.kind());
+        try (DriverLease lease = unit.enterDriver(driverWaitMillis)) {
+            return lease.driver().decodeConfig(unit, device, pasid);
         }
-        return binding.driver().decodeConfig(unit, device, pasid);
     }
 
     // ---- UnitHost: what units borrow from the platform ---------------------------------------------

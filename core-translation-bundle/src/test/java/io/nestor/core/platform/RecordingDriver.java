@@ -14,7 +14,7 @@ import java.util.Map;
  * A driver for registry tests: reset writes a recognisable ID register, hw_info reads it back,
  * and every call is recorded so that tests can see which driver did what.
  */
-final class RecordingDriver implements IommuDriver {
+class RecordingDriver implements IommuDriver {
     static final int ID_REGISTER = 0x08;
 
     final String kind;

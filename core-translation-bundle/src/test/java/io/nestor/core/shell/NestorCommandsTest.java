@@ -29,7 +29,7 @@ class NestorCommandsTest {
     @BeforeEach
     void setUp() throws Exception {
         component = new PlatformComponent();
-        component.activate(Map.of());
+        component.activate(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "0"));
         commands = new NestorCommands(component);
     }
 
