@@ -69,6 +69,8 @@ public final class DriverRegistry implements Platform, UnitHost {
     private volatile long driverWaitMillis;
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
+    /** Unit name to the driver version the operator pinned it to; guarded by {@code this}. */
+    private final Map<String, String> pinned = new java.util.HashMap<>();
     private volatile Topology topology;
     private volatile Map<String, IommuUnit> units;
     private volatile IommuUnit[] unitsByIndex;
@@ -251,7 +253,7 @@ public final class DriverRegistry implements Platform, UnitHost {
 
     private boolean rebindUnit(IommuUnit unit) {
         DriverBinding current = unit.binding();
-        for (DriverBinding candidate : rankedFor(unit.kind())) {
+        for (DriverBinding candidate : rankedFor(unit)) {
             if (candidate == current) {
                 return false;
             }
@@ -279,15 +281,68 @@ public final class DriverRegistry implements Platform, UnitHost {
         }
     }
 
-    private List<DriverBinding> rankedFor(String kind) {
+    /**
+     * The drivers that may serve {@code unit}, best first: those of the version the unit is pinned
+     * to (if any is present), then the rest in service order.
+     */
+    private List<DriverBinding> rankedFor(IommuUnit unit) {
+        String pin = pinned.get(unit.name());
         List<DriverBinding> ranked = new ArrayList<>();
         for (DriverBinding d : drivers.values()) {
-            if (d.kind().equals(kind)) {
+            if (d.kind().equals(unit.kind())) {
                 ranked.add(d);
             }
         }
-        ranked.sort((a, b) -> a.outranks(b) ? -1 : b.outranks(a) ? 1 : 0);
+        ranked.sort((a, b) -> {
+            boolean pa = a.version().equals(pin);
+            boolean pb = b.version().equals(pin);
+            if (pa != pb) {
+                return pa ? -1 : 1;
+            }
+            return a.outranks(b) ? -1 : b.outranks(a) ? 1 : 0;
+        });
         return ranked;
+    }
+
+    /**
+     * Pins {@code unit} to the driver version {@code version} (the operator's "switch this unit to
+     * another installed version") and rebinds it; with an empty version, removes the pin. The unit
+     * keeps its state: this is a rebind. Calls in the driver it leaves drain first.
+     *
+     * @return nanoseconds the rebind took, the drain included: the pause requests could have seen
+     * @throws IommuException ENOENT for an unknown unit, or when no driver of that version and the
+     *     unit's kind is registered (nothing changes then)
+     */
+    public long pin(String unitName, String version) {
+        List<String> changed;
+        long start;
+        long took;
+        synchronized (this) {
+            IommuUnit unit = units.get(unitName);
+            if (unit == null) {
+                throw IommuException.of(Errno.ENOENT, "no unit named '%s'", unitName);
+            }
+            if (!version.isEmpty() && drivers.values().stream()
+                    .noneMatch(d -> d.kind().equals(unit.kind()) && d.version().equals(version))) {
+                throw IommuException.of(Errno.ENOENT, "no %s driver of version %s is registered for unit %s",
+                        unit.kind(), version, unitName);
+            }
+            if (version.isEmpty()) {
+                pinned.remove(unitName);
+            } else {
+                pinned.put(unitName, version);
+            }
+            start = System.nanoTime();
+            changed = rebindUnit(unit) ? List.of(unitName) : List.of();
+            took = System.nanoTime() - start;
+        }
+        fire(changed);
+        return took;
+    }
+
+    /** The version {@code unit} is pinned to, or the empty string. */
+    public synchronized String pinnedVersion(String unitName) {
+        return pinned.getOrDefault(unitName, "");
     }
 
     private void fire(List<String> changedUnits) {

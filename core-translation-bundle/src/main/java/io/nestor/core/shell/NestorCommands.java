@@ -5,6 +5,7 @@ import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.InvalidationScope;
@@ -15,10 +16,17 @@ import io.nestor.core.platform.PlatformComponent;
 import io.nestor.core.translate.TranslationEngine;
 import io.nestor.core.translate.TranslationTrace;
 import io.nestor.core.unit.IommuUnit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -37,16 +45,25 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=faults",
         "osgi.command.function=iotlb",
         "osgi.command.function=strict",
-        "osgi.command.function=translate"})
+        "osgi.command.function=translate",
+        "osgi.command.function=swap"})
 public final class NestorCommands {
 
     private final Platform platform;
     private final PlatformComponent component;
+    /** The bundle context, for updating driver bundles; null in unit tests. */
+    private final BundleContext context;
 
     @org.osgi.service.component.annotations.Activate
-    public NestorCommands(@Reference PlatformComponent component) {
+    public NestorCommands(@Reference PlatformComponent component, BundleContext context) {
         this.platform = component;
         this.component = component;
+        this.context = context;
+    }
+
+    /** Without a framework: the commands that need no bundle context. */
+    NestorCommands(PlatformComponent component) {
+        this(component, null);
     }
 
     private DriverRegistry registry() {
@@ -169,6 +186,84 @@ public final class NestorCommands {
                 () -> IommuException.of(Errno.ENOENT, "no device named '%s'", device));
         IommuUnit u = r.runtimeUnit(d.unit()).orElseThrow();
         return r.engine().trace(u.index(), d.sourceId(), pasid, parseAddress(iova), parseAccess(access));
+    }
+
+    @Descriptor("swap a driver while the platform runs: update a driver bundle (id or symbolic name) from "
+            + "a file or URL, or switch a unit to another registered driver version ('-' returns it to the "
+            + "best-ranked one); reports the pause it caused")
+    public SwapReport swap(
+            @Descriptor("a driver bundle (id or symbolic name), or a unit name") String target,
+            @Descriptor("for a bundle, the new bundle's file or URL; for a unit, the driver version") String source)
+            throws Exception {
+        DriverRegistry r = registry();
+        if (r.runtimeUnit(target).isPresent()) {
+            return switchUnit(r, target, source.equals("-") ? "" : source);
+        }
+        return updateBundle(r, target, source);
+    }
+
+    private SwapReport switchUnit(DriverRegistry r, String unit, String version) {
+        String from = platform.unit(unit).orElseThrow().driverVersion();
+        long pause = r.pin(unit, version);
+        String to = platform.unit(unit).orElseThrow().driverVersion();
+        return new SwapReport(unit, from, to, List.of(unit), pause);
+    }
+
+    private SwapReport updateBundle(DriverRegistry r, String target, String source) throws Exception {
+        if (context == null) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "bundle updates need the OSGi framework");
+        }
+        Bundle bundle = findBundle(target);
+        List<String> units = new ArrayList<>();
+        String from = "";
+        for (DriverStatus d : r.drivers()) {
+            if (d.bundleId() == bundle.getBundleId()) {
+                units.addAll(d.units());
+                from = d.version();
+            }
+        }
+        if (from.isEmpty()) {
+            throw IommuException.of(Errno.EINVAL, "bundle %d (%s) registers no IOMMU driver", bundle.getBundleId(),
+                    bundle.getSymbolicName());
+        }
+        long start = System.nanoTime();
+        try (InputStream in = open(source)) {
+            bundle.update(in);
+        }
+        // The units are ACTIVE again once the new version's component registered its driver.
+        long deadline = start + Math.max(r.driverWaitMillis(), 1000) * 1_000_000L;
+        while (units.stream().anyMatch(u -> platform.unit(u).orElseThrow().state() != UnitState.ACTIVE)) {
+            if (System.nanoTime() > deadline) {
+                throw IommuException.of(Errno.ETIMEDOUT, "units %s are still without a driver after updating bundle %d",
+                        units, bundle.getBundleId());
+            }
+            Thread.sleep(1);
+        }
+        long pause = System.nanoTime() - start;
+        String to = units.isEmpty() ? bundle.getVersion().toString()
+                : platform.unit(units.get(0)).orElseThrow().driverVersion();
+        return new SwapReport("bundle " + bundle.getBundleId() + " " + bundle.getSymbolicName(), from, to, units,
+                pause);
+    }
+
+    private Bundle findBundle(String target) {
+        for (Bundle b : context.getBundles()) {
+            if (target.equals(b.getSymbolicName()) || target.equals(Long.toString(b.getBundleId()))) {
+                return b;
+            }
+        }
+        throw IommuException.of(Errno.ENOENT, "no bundle or unit named '%s'", target);
+    }
+
+    private static InputStream open(String source) throws IOException {
+        if (source.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*") && !source.matches("^[a-zA-Z]:\\\\.*")) {
+            return URI.create(source).toURL().openStream();
+        }
+        Path p = Path.of(source);
+        if (!Files.isRegularFile(p)) {
+            throw IommuException.of(Errno.ENOENT, "no bundle file '%s'", source);
+        }
+        return Files.newInputStream(p);
     }
 
     static long parseAddress(String text) {

@@ -5,15 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.HwInfo;
+import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
+import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.CacheStatistics;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
+import io.nestor.core.unit.DriverBinding;
 import io.nestor.core.unit.IommuUnit;
 import java.util.List;
 import java.util.Map;
@@ -104,5 +109,51 @@ class NestorCommandsTest {
                 () -> commands.translate(-1, "r", "0000:00:02.0", "0x1000"));
         assertEquals(Errno.EAGAIN, noDriver.errno());
         assertTrue(noDriver.getMessage().contains("dmar0"), noDriver.getMessage());
+    }
+
+    @Test
+    void swapSwitchesAUnitToAnotherRegisteredVersionAndBack() throws Exception {
+        DriverRegistry r = component.registry();
+        r.addDriver(new DriverBinding(new StubVtdDriver(), "intel-vtd", "io.nestor.driver.vtd", 5, "1.0.0", 0, 100));
+        r.addDriver(new DriverBinding(new StubVtdDriver(), "intel-vtd", "io.nestor.driver.vtd", 6, "1.1.0", 0, 101));
+        assertEquals("1.0.0", component.unit("dmar0").orElseThrow().driverVersion(), "the older service ranks first");
+
+        SwapReport report = commands.swap("dmar0", "1.1.0");
+        assertEquals("1.0.0", report.fromVersion());
+        assertEquals("1.1.0", report.toVersion());
+        assertEquals(List.of("dmar0"), report.units());
+        assertEquals("1.1.0", component.unit("dmar0").orElseThrow().driverVersion());
+        assertTrue(report.toString().contains("pause"), report.toString());
+
+        IommuException unknown = assertThrows(IommuException.class, () -> commands.swap("dmar0", "9.9.9"));
+        assertEquals(Errno.ENOENT, unknown.errno());
+        assertEquals("1.1.0", component.unit("dmar0").orElseThrow().driverVersion(), "a refused swap changes nothing");
+
+        assertEquals("1.0.0", commands.swap("dmar0", "-").toVersion());
+        assertEquals(Errno.EOPNOTSUPP,
+                assertThrows(IommuException.class, () -> commands.swap("io.nestor.driver.vtd", "/tmp/x.jar")).errno(),
+                "bundle updates need a framework");
+    }
+
+    /** A VT-d driver that answers hw_info and nothing else. */
+    private static final class StubVtdDriver implements IommuDriver {
+        @Override
+        public String kind() {
+            return KIND_INTEL_VTD;
+        }
+
+        @Override
+        public void reset(UnitContext unit) {
+        }
+
+        @Override
+        public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
+            return TranslationConfig.bypass(0);
+        }
+
+        @Override
+        public HwInfo hwInfo(UnitContext unit) {
+            return new HwInfo(HwInfo.TYPE_INTEL_VTD, new byte[0], 0, 0, Map.of());
+        }
     }
 }
