@@ -6,10 +6,12 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.driver.vtd.host.VtdHwInfo;
 import io.nestor.driver.vtd.hw.VtdConfigDecoder;
 import io.nestor.driver.vtd.hw.VtdFaultRecorder;
+import io.nestor.driver.vtd.hw.VtdPageRequestQueue;
 import io.nestor.driver.vtd.hw.VtdUnitReset;
 import org.osgi.service.component.annotations.Component;
 
@@ -41,6 +43,11 @@ public final class VtdDriver implements IommuDriver {
     @Override
     public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
         return VtdFaultRecorder.record(unit, device, pasid, fault);
+    }
+
+    @Override
+    public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, PageRequest request) {
+        return VtdPageRequestQueue.record(unit, device, request);
     }
 
     @Override
