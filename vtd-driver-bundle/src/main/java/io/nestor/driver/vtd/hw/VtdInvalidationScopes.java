@@ -97,13 +97,24 @@ public final class VtdInvalidationScopes {
         VtdInvalidationDescriptor.requireZero(d.qw0(), CC_RESERVED_0, "context-cache invalidation qw0");
         VtdInvalidationDescriptor.requireZero(d.qw1(), -1L, "context-cache invalidation qw1");
         d.requireUpperHalfZero("context-cache invalidation");
-        switch (d.granularity()) {
+        List<InvalidationScope> scopes = contextCache(unit, d.granularity(), (int) (d.qw0() >>> 32) & 0xFFFF,
+                (int) (d.qw0() >>> 48) & 3);
+        if (scopes == null) {
+            throw reservedGranularity("context-cache", d.granularity());
+        }
+        return scopes;
+    }
+
+    /**
+     * Context-cache invalidation of granularity {@code g} (01 global, 10 domain, 11 device), shared
+     * by the descriptor and the register-based interface (CCMD); {@code null} for the reserved 00.
+     */
+    static List<InvalidationScope> contextCache(UnitContext unit, int g, int sid, int fm) {
+        switch (g) {
             case 1:
             case 2:
                 return List.of(new InvalidationScope.UnitConfig(unit.index()));
             case 3: {
-                int sid = (int) (d.qw0() >>> 32) & 0xFFFF;
-                int fm = (int) (d.qw0() >>> 48) & 3;
                 // FM=01 masks SID bit 2, 10 bits 2:1, 11 bits 2:0 (the function number's high bits first).
                 int shift = 3 - fm;
                 int masked = ((1 << fm) - 1) << shift;
@@ -115,7 +126,7 @@ public final class VtdInvalidationScopes {
                 return scopes;
             }
             default:
-                throw reservedGranularity("context-cache", d.granularity());
+                return null;
         }
     }
 
@@ -124,20 +135,37 @@ public final class VtdInvalidationScopes {
         VtdInvalidationDescriptor.requireZero(d.qw0(), IOTLB_RESERVED_0, "IOTLB invalidation qw0");
         VtdInvalidationDescriptor.requireZero(d.qw1(), IOTLB_RESERVED_1, "IOTLB invalidation qw1");
         d.requireUpperHalfZero("IOTLB invalidation");
-        switch (d.granularity()) {
+        if (d.granularity() == 0) {
+            throw reservedGranularity("IOTLB", 0);
+        }
+        if (d.granularity() == 3) {
+            addressMask(unit, d, "IOTLB");
+        }
+        return iotlb(unit, d.granularity(), d.domainId(), d.qw1());
+    }
+
+    /**
+     * IOTLB invalidation of granularity {@code g} (01 global, 10 domain, 11 page-selective with
+     * {@code addressWord} laid out as the descriptor's qw1 and the IVA register: ADDR 63:12, IH 6,
+     * AM 5:0), shared by the descriptor and the register-based interface; AM already checked.
+     */
+    static List<InvalidationScope> iotlb(UnitContext unit, int g, int did, long addressWord) {
+        switch (g) {
             case 1:
                 return List.of(new InvalidationScope.Unit(unit.index()));
             case 2:
-                return List.of(new InvalidationScope.Domain(unit.index(), d.domainId()));
-            case 3: {
-                int am = addressMask(unit, d, "IOTLB");
-                long size = 1L << (am + PAGE_SHIFT);
-                return List.of(new InvalidationScope.Stage2Range(unit.index(), d.domainId(),
-                        d.qw1() & ADDRESS & -size, size, (d.qw1() & IH) != 0));
+                return List.of(new InvalidationScope.Domain(unit.index(), did));
+            default: {
+                long size = 1L << ((addressWord & AM) + PAGE_SHIFT);
+                return List.of(new InvalidationScope.Stage2Range(unit.index(), did,
+                        addressWord & ADDRESS & -size, size, (addressWord & IH) != 0));
             }
-            default:
-                throw reservedGranularity("IOTLB", d.granularity());
         }
+    }
+
+    /** The CAP.MAMV limit on AM. */
+    static long maxAddressMask(UnitContext unit) {
+        return VtdCapabilityRegister.MAMV.extract(unit.registers().read64(VtdRegisterOffsets.CAP));
     }
 
     private static List<InvalidationScope> pasidIotlb(UnitContext unit, VtdInvalidationDescriptor d)

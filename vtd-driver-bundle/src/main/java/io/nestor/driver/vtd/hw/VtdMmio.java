@@ -27,8 +27,9 @@ import java.util.concurrent.locks.Lock;
  *   <li>ICS.IWC and PRS.PPR / PRS.PRO: write-1-to-clear.</li>
  *   <li>FECTL / IECTL / PECTL: only IM is writable ({@link VtdEventInterrupt}).</li>
  *   <li>VER, CAP, ECAP, GSTS, IQH, IQERCD and the internal latches: read-only, writes ignored.</li>
- *   <li>Anything else (event data / address registers, IRTA, the register-based CCMD and IOTLB
- *       invalidation registers, which scalable-mode software does not use): stored as written.</li>
+ *   <li>CCMD and IOTLB_REG: stored; with ICC / IVT set the register-based invalidation runs and
+ *       the bit clears ({@link VtdRegisterInvalidation}).</li>
+ *   <li>Anything else (event data / address registers, IVA, IRTA): stored as written.</li>
  * </ul>
  *
  * <p>32-bit accesses to a half of a 64-bit register touch only that half, as on the real bus
@@ -168,6 +169,14 @@ public final class VtdMmio {
                 if (highWritten) {
                     pageRequestStatus(regs, high);
                 }
+                return;
+            case VtdRegisterOffsets.CCMD:
+                store(regs, slot, value, mask);
+                VtdRegisterInvalidation.contextCommand(unit);
+                return;
+            case VtdRegisterOffsets.IOTLB:
+                store(regs, slot, value, mask);
+                VtdRegisterInvalidation.iotlbCommand(unit);
                 return;
             case VtdRegisterOffsets.PECTL: // PECTL low, PEDATA high
                 if (lowWritten) {
