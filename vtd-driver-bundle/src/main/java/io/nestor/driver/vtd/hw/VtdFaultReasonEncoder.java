@@ -3,6 +3,7 @@ package io.nestor.driver.vtd.hw;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
@@ -30,17 +31,21 @@ import io.nestor.api.translation.TranslationMode;
  * </ul>
  * Second-stage entries have no present bit: R = W = 0 is SSL.2 (0x79).
  *
- * <p>Known approximations, because the neutral fault does not carry the descriptor: a reserved-bit
- * error in a first- or second-stage entry is reported as not present (0x71 / 0x79), since the
- * formats decode both as invalid; a first-stage permission fault is attributed by the request —
- * write to SGN.6, execute to SGN.3, a read (which only U/S can deny) to SGN.2 — so a user write to
- * a supervisor page reads SGN.6 rather than SGN.2. When the configuration can no longer be decoded
- * the non-nested, non-root reading is chosen. A configuration fault without a VT-d code (an
- * ABORT configuration) reads SPT.4 (0x5B).
+ * <p>The neutral fault does not carry the descriptor, so for a not-valid entry (present with
+ * reserved bits, 0x72 / 0x7A, or not present, 0x71 / 0x79) and for a first-stage permission fault
+ * (U/S 0x81, R/W 0x85, XD 0x82) the entry is re-read ({@link VtdFaultWalkProbe}). When the
+ * configuration or the tables no longer lead there, the plain reading is chosen: not present; the
+ * permission by the request (write 0x85, execute 0x82, a read — which only U/S can deny — 0x81);
+ * non-nested; not the root. A configuration fault without a VT-d code (an ABORT configuration)
+ * reads SPT.4 (0x5B).
  */
 public final class VtdFaultReasonEncoder {
 
     private static final long PAGE = 4096;
+    /** First-stage P (bit 0). */
+    private static final long FIRST_STAGE_PRESENT = 1;
+    /** Second-stage R and W (bits 1:0): an entry with neither is not present. */
+    private static final long SECOND_STAGE_READ_WRITE = 3;
 
     /** The FR code for {@code fault}, raised by a request of {@code device} with {@code pasid}. */
     public static int encode(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
@@ -62,8 +67,11 @@ public final class VtdFaultReasonEncoder {
 
     private static int firstStage(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
         switch (fault.reason()) {
-            case TRANSLATION:
-                return VtdScalableFaultReason.SFL_NOT_PRESENT;
+            case TRANSLATION: {
+                VtdFaultWalkProbe.Entry e = probe(unit, device, pasid, fault, true);
+                return e != null && (e.descriptor() & FIRST_STAGE_PRESENT) != 0
+                        ? VtdScalableFaultReason.SFL_RESERVED : VtdScalableFaultReason.SFL_NOT_PRESENT;
+            }
             case ADDRESS_SIZE: {
                 if (fault.level() < 0) {
                     return VtdScalableFaultReason.SGN_NOT_CANONICAL;
@@ -79,11 +87,7 @@ public final class VtdFaultReasonEncoder {
                 return root ? VtdScalableFaultReason.SFL_ROOT_ACCESS : VtdScalableFaultReason.SFL_ACCESS;
             }
             case PERMISSION:
-                if ((fault.access() & Access.WRITE) != 0) {
-                    return VtdScalableFaultReason.SGN_NO_WRITE;
-                }
-                return (fault.access() & Access.EXEC) != 0 ? VtdScalableFaultReason.SGN_EXECUTE
-                        : VtdScalableFaultReason.SGN_USER;
+                return firstStagePermission(unit, device, pasid, fault);
             case ACCESS_FLAG:
                 return VtdScalableFaultReason.SFL_AD;
             case CONFIGURATION:
@@ -92,10 +96,45 @@ public final class VtdFaultReasonEncoder {
         }
     }
 
+    /**
+     * Which permission the first-stage path withheld, in the order the specification lists the
+     * checks: U/S for a user request (SGN.2), then R/W (SGN.6), then XD (SGN.3).
+     */
+    private static int firstStagePermission(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        VtdFaultWalkProbe.Entry e = probe(unit, device, pasid, fault, true);
+        if (e != null) {
+            int missing = Access.requiredPermissions(fault.access()) & ~e.permissions();
+            if ((missing & Permission.USER) != 0) {
+                return VtdScalableFaultReason.SGN_USER;
+            }
+            if ((missing & Permission.WRITE) != 0) {
+                return VtdScalableFaultReason.SGN_NO_WRITE;
+            }
+            if ((missing & (Permission.EXEC_USER | Permission.EXEC_PRIV)) != 0) {
+                return VtdScalableFaultReason.SGN_EXECUTE;
+            }
+        }
+        if ((fault.access() & Access.WRITE) != 0) {
+            return VtdScalableFaultReason.SGN_NO_WRITE;
+        }
+        return (fault.access() & Access.EXEC) != 0 ? VtdScalableFaultReason.SGN_EXECUTE
+                : VtdScalableFaultReason.SGN_USER;
+    }
+
+    private static VtdFaultWalkProbe.Entry probe(UnitContext unit, DeviceInfo device, int pasid, Fault fault,
+            boolean firstStage) {
+        TranslationConfig config = config(unit, device, pasid);
+        return config == null ? null
+                : VtdFaultWalkProbe.probe(unit, config, firstStage, fault.faultAddress(), fault.level());
+    }
+
     private static int secondStage(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
         switch (fault.reason()) {
-            case TRANSLATION:
-                return VtdScalableFaultReason.SSL_PERMISSION;
+            case TRANSLATION: {
+                VtdFaultWalkProbe.Entry e = probe(unit, device, pasid, fault, false);
+                return e != null && (e.descriptor() & SECOND_STAGE_READ_WRITE) != 0
+                        ? VtdScalableFaultReason.SSL_RESERVED : VtdScalableFaultReason.SSL_PERMISSION;
+            }
             case ADDRESS_SIZE:
                 return fault.level() < 0 ? VtdScalableFaultReason.SGN_BEYOND_MAX
                         : VtdScalableFaultReason.SGN_SECOND_STAGE_ADDRESS;

@@ -128,4 +128,61 @@ class VtdFaultReasonEncoderTest {
         assertEquals(0x85, encode(FaultStage.STAGE2, FaultReason.PERMISSION, 0, Access.WRITE));
         assertEquals(0x86, encode(FaultStage.STAGE2, FaultReason.PERMISSION, 0, Access.READ));
     }
+
+    // ---- entries re-read: reserved bits and which permission was withheld --------------------------
+
+    private static final long IOVA = 0x4020_3000L; // indices 0 / 1 / 1 / 3 from the root level down
+    private static final long PDPT = 0x51_0000L;
+    private static final long PD = 0x52_0000L;
+    private static final long PT = 0x53_0000L;
+    /** First-stage P, R/W, U/S, XD. */
+    private static final long P = 1;
+    private static final long RW = 2;
+    private static final long US = 4;
+    private static final long XD = 1L << 63;
+
+    /** First-stage-only PASID entry with a 4-level table at FSPT mapping IOVA; the PD entry's flags given. */
+    private void firstStageTables(long pdFlags, long pte) {
+        pasidEntry(VtdPasidEntry.PGTT_FIRST_STAGE);
+        unit.memory().write64(FSPT, PDPT | P | RW | US);
+        unit.memory().write64(PDPT + 8, PD | P | RW | US);
+        unit.memory().write64(PD + 8, PT | pdFlags);
+        unit.memory().write64(PT + 3 * 8, pte);
+    }
+
+    private int encodeAt(FaultStage stage, FaultReason reason, int access) {
+        Fault f = new Fault(stage, reason, 0, access, IOVA, IOVA, false, 0);
+        return VtdFaultReasonEncoder.encode(unit, device, PASID, f);
+    }
+
+    @Test
+    void firstStageEntryNotPresentOrReserved() {
+        firstStageTables(P | RW | US, 0);
+        assertEquals(0x71, encodeAt(FaultStage.STAGE1, FaultReason.TRANSLATION, Access.READ));
+        firstStageTables(P | RW | US, 0x9000_0000L | 1L << 50 | P | RW | US); // bit 50 is above HAW 46
+        assertEquals(0x72, encodeAt(FaultStage.STAGE1, FaultReason.TRANSLATION, Access.READ));
+    }
+
+    @Test
+    void firstStagePermissionNamesTheWithheldBit() {
+        firstStageTables(P | RW | US, 0x9000_0000L | P | RW); // supervisor page
+        assertEquals(0x81, encodeAt(FaultStage.STAGE1, FaultReason.PERMISSION, Access.READ | Access.WRITE),
+                "U/S is reported before R/W");
+        firstStageTables(P | US, 0x9000_0000L | P | RW | US); // read-only at the PD level, user page: no WPE needed
+        assertEquals(0x85, encodeAt(FaultStage.STAGE1, FaultReason.PERMISSION, Access.WRITE | Access.PRIV));
+        firstStageTables(P | RW | US, 0x9000_0000L | XD | P | RW | US);
+        assertEquals(0x82, encodeAt(FaultStage.STAGE1, FaultReason.PERMISSION, Access.READ | Access.EXEC));
+    }
+
+    @Test
+    void secondStageEntryNotPresentOrReserved() {
+        pasidEntry(VtdPasidEntry.PGTT_SECOND_STAGE);
+        unit.memory().write64(SSPT, PDPT | 3);
+        unit.memory().write64(PDPT + 8, PD | 3);
+        unit.memory().write64(PD + 8, PT | 3);
+        unit.memory().write64(PT + 3 * 8, 0x9000_0000L | 4); // X only: R = W = 0, not present
+        assertEquals(0x79, encodeAt(FaultStage.STAGE2, FaultReason.TRANSLATION, Access.READ));
+        unit.memory().write64(PT + 3 * 8, 0x9000_0000L | 1L << 62 | 1); // TM (bit 62) reserved
+        assertEquals(0x7A, encodeAt(FaultStage.STAGE2, FaultReason.TRANSLATION, Access.READ));
+    }
 }
