@@ -36,11 +36,6 @@ public final class Smmuv3Driver implements IommuDriver {
     }
 
     @Override
-    public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException {
-        return Smmuv3ConfigDecoder.decode(unit, device, pasid);
-    }
-
-    @Override
     public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
         return Smmuv3FaultRecorder.record(unit, device, pasid, fault);
     }
@@ -48,6 +43,11 @@ public final class Smmuv3Driver implements IommuDriver {
     @Override
     public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, PageRequest request) {
         return Smmuv3PageRequestRecorder.record(unit, device, request);
+    }
+
+    @Override
+    public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException {
+        return Smmuv3ConfigDecoder.decode(unit, device, pasid);
     }
 
     @Override
