@@ -18,7 +18,9 @@ import java.util.concurrent.locks.Lock;
  * CONS.OVACKFLG, which software writes back to acknowledge). While a PRI queue overflow is
  * outstanding the SMMU adds nothing to that queue; the event queue keeps accepting records (as the
  * Linux commit "Acknowledge pri/event queue overflow if any" describes both). A write abort raises
- * GERROR.EVTQ_ABT_ERR / PRIQ_ABT_ERR.
+ * GERROR.EVTQ_ABT_ERR / PRIQ_ABT_ERR. (hw-formats.md §2.6 has an overflow raise EVTQ_ABT_ERR too:
+ * that is QEMU, whose {@code smmuv3_write_eventq} fails on a full queue; the architecture and
+ * Linux's {@code queue_sync_prod_in} signal overflow with OVFLG, which is what is done here.)
  *
  * <p>Holds the unit's register lock while it reads and moves the indexes.
  */

@@ -136,6 +136,27 @@ class Smmuv3EventQueueTest {
         assertEquals(2, smmu.eventProd());
     }
 
+    private byte[] decodeAndRecord(int sid, int pasid) {
+        FaultException e = assertThrows(FaultException.class, () -> driver.decodeConfig(smmu.unit, device(sid), pasid));
+        return record(sid, pasid, e.fault());
+    }
+
+    @Test
+    void substreamAndCdEvents() {
+        // Stage-1 STE with a single CD (S1CDMax 0): a SubstreamID is C_BAD_SUBSTREAMID.
+        stage1Stream(0x70, true);
+        assertArrayEquals(le(0x0000_0070_0000_3808L, 0, 0, 0), decodeAndRecord(0x70, 3));
+        // S1CDMax 4 with S1DSS = terminate: a request without SubstreamID is F_STREAM_DISABLED.
+        smmu.ste(0x71, 0xB | CD_TABLE | 4L << 59, 0);
+        assertArrayEquals(le(0x0000_0071_0000_0006L, 0, 0, 0), decodeAndRecord(0x71, DeviceInfo.NO_PASID));
+        // CD.V = 0 at SSID 2 of that table: C_BAD_CD.
+        assertArrayEquals(le(0x0000_0071_0000_280AL, 0, 0, 0), decodeAndRecord(0x71, 2));
+        // A CD table beyond the 48-bit memory: F_CD_FETCH with the CD's address (SSID 1: +0x40).
+        smmu.ste(0x72, 0xB | 0x000F_0000_0000_0000L | 4L << 59, 0);
+        assertArrayEquals(le(0x0000_0072_0000_1809L, 0, 0, 0x000F_0000_0000_0040L), decodeAndRecord(0x72, 1));
+        assertEquals(4, smmu.eventProd());
+    }
+
     @Test
     void fetchAbortsRecordTheFetchAddress() {
         // The stream table moved beyond the 48-bit memory: the STE fetch aborts.
