@@ -133,12 +133,12 @@ public final class IoasidSet implements AutoCloseable {
 
     /**
      * Frees one of this set's PASIDs ({@code ioasid_free}): the owner's reference goes; the PASID
-     * leaves the space now, or when the last user puts it. Freeing one that is already being freed
-     * does nothing. {@code EINVAL} if not allocated, {@code EACCES} if another set owns it.
+     * leaves the space now, or — after the space's {@link IoasidFreeListener}s are told — when the
+     * last user puts it. Freeing one that is already being freed does nothing. {@code EINVAL} if not allocated, {@code EACCES} if another set owns it.
      */
     public void free(int pasid) {
         synchronized (space.lock) {
-            freeLocked(owned(pasid));
+            space.freeLocked(owned(pasid));
         }
     }
 
@@ -164,7 +164,7 @@ public final class IoasidSet implements AutoCloseable {
         synchronized (space.lock) {
             int freed = 0;
             for (Integer p = live.ceiling(min); p != null && p <= max; p = live.ceiling(p)) {
-                freeLocked(space.entryLocked(p));
+                space.freeLocked(space.entryLocked(p));
                 freed++;
             }
             return freed;
@@ -218,15 +218,6 @@ public final class IoasidSet implements AutoCloseable {
             throw IommuException.of(Errno.EACCES, "PASID %d does not belong to set %s", pasid, tag);
         }
         return e;
-    }
-
-    private void freeLocked(IoasidEntry e) {
-        if (e.freePending) {
-            return;
-        }
-        e.freePending = true;
-        live.remove(e.pasid);
-        space.putLocked(e);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The platform's one system-wide PASID space — the kernel's IOASID allocator
@@ -47,6 +48,7 @@ public final class IoasidSpace {
     private final Map<Integer, IoasidEntry> entries = new HashMap<>();
     private final Map<String, IoasidSet> sets = new LinkedHashMap<>();
     private final IoasidAllocatorChain allocators = new IoasidAllocatorChain();
+    private final List<IoasidFreeListener> freeListeners = new CopyOnWriteArrayList<>();
     private int availableCapacity;
 
     /** A space of PASIDs {@code 1 .. 2^widthBits - 1}; width 0 is a platform without PASIDs. */
@@ -190,7 +192,34 @@ public final class IoasidSpace {
         }
     }
 
+    /** Adds a listener told when a PASID still referenced by users is freed by its owner. */
+    public void addFreeListener(IoasidFreeListener listener) {
+        freeListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeFreeListener(IoasidFreeListener listener) {
+        freeListeners.remove(listener);
+    }
+
     // ---- operations of IoasidSet; every method below runs with the lock held ----
+
+    /**
+     * The owner frees {@code entry} ({@code ioasid_free_locked}): it stops being the owner's, its
+     * reference goes, and if users still hold it they are told ({@code IOASID_NOTIFY_FREE}).
+     * Freeing an entry already being freed does nothing.
+     */
+    void freeLocked(IoasidEntry entry) {
+        if (entry.freePending) {
+            return;
+        }
+        entry.freePending = true;
+        entry.owner.live.remove(entry.pasid);
+        if (!putLocked(entry)) {
+            for (IoasidFreeListener l : freeListeners) {
+                l.freePending(entry.owner, entry.pasid);
+            }
+        }
+    }
 
     /** Allocates for {@code set}; check order: range, PASID support, open set, quota, free PASID. */
     int allocateLocked(IoasidSet set, int min, int max) {
