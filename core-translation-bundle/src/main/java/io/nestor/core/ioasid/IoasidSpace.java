@@ -109,7 +109,11 @@ public final class IoasidSpace {
         }
     }
 
-    /** The lowest allocated PASID in {@code [min, max]}, whoever owns it. */
+    /**
+     * The lowest allocated PASID in {@code [min, max]}, whoever owns it, including one its owner
+     * freed that users still hold (it cannot be handed out yet). {@link IoasidSet#findFirst} is the
+     * per-context query.
+     */
     public OptionalInt findFirstAllocated(int min, int max) {
         checkRange(min, max);
         synchronized (lock) {

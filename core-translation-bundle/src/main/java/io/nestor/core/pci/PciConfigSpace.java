@@ -51,7 +51,7 @@ public final class PciConfigSpace {
     }
 
     /** Reads {@code length} bytes at {@code offset}, as a read of vfio-pci's config region. */
-    public synchronized byte[] read(long offset, int length) {
+    public synchronized byte[] readBytes(long offset, int length) {
         check(offset, length);
         byte[] out = new byte[length];
         System.arraycopy(bytes, (int) offset, out, 0, length);
@@ -63,7 +63,7 @@ public final class PciConfigSpace {
      * each byte keeping its read-only bits, taking its read-write bits and clearing the RW1C bits
      * written as 1.
      */
-    public synchronized void write(long offset, byte[] data) {
+    public synchronized void writeBytes(long offset, byte[] data) {
         check(offset, data.length);
         int pos = (int) offset;
         int left = data.length;
@@ -93,9 +93,9 @@ public final class PciConfigSpace {
         }
     }
 
-    /** Reads a little-endian value of 1, 2 or 4 bytes; same bounds rule as {@link #read}. */
+    /** Reads a little-endian value of 1, 2 or 4 bytes; same bounds rule as {@link #readBytes}. */
     public int read(int offset, Width width) {
-        byte[] b = read((long) offset, width.bytes);
+        byte[] b = readBytes(offset, width.bytes);
         int v = 0;
         for (int i = 0; i < b.length; i++) {
             v |= (b[i] & 0xff) << (8 * i);
@@ -103,13 +103,13 @@ public final class PciConfigSpace {
         return v;
     }
 
-    /** Writes a little-endian value of 1, 2 or 4 bytes; same rules as {@link #write(long, byte[])}. */
+    /** Writes a little-endian value of 1, 2 or 4 bytes; same rules as {@link #writeBytes}. */
     public void write(int offset, Width width, int value) {
         byte[] b = new byte[width.bytes];
         for (int i = 0; i < b.length; i++) {
             b[i] = (byte) (value >>> (8 * i));
         }
-        write((long) offset, b);
+        writeBytes(offset, b);
     }
 
     /** An access width of the config region. */

@@ -34,10 +34,10 @@ class PciConfigAccessTest {
     @Test
     void unalignedReadsOfAnyLengthReturnTheLittleEndianBytes() {
         PciConfigSpace cfg = accelerator().config();
-        byte[] all = cfg.read(0L, PciConfigSpace.SIZE);
+        byte[] all = cfg.readBytes(0L, PciConfigSpace.SIZE);
         assertEquals(0x45, all[0] & 0xff);
         assertEquals(0x4e, all[1] & 0xff);
-        byte[] odd = cfg.read(1L, 5);
+        byte[] odd = cfg.readBytes(1L, 5);
         for (int i = 0; i < 5; i++) {
             assertEquals(all[1 + i], odd[i]);
         }
@@ -48,24 +48,24 @@ class PciConfigAccessTest {
             dword |= (all[0x101 + i] & 0xff) << (8 * i);
         }
         assertEquals(dword, cfg.read(0x101, Width.DWORD));
-        assertArrayEquals(new byte[0], cfg.read(4096L, 0), "a zero-length access does nothing, anywhere");
+        assertArrayEquals(new byte[0], cfg.readBytes(4096L, 0), "a zero-length access does nothing, anywhere");
     }
 
     @Test
     void accessesOutsideTheSpaceAreEfaultAndChangeNothing() {
         PciFunction f = accelerator();
         PciConfigSpace cfg = f.config();
-        assertEquals(Errno.EFAULT, errno(() -> cfg.read(4096L, 1)));
+        assertEquals(Errno.EFAULT, errno(() -> cfg.readBytes(4096L, 1)));
         assertEquals(Errno.EFAULT, errno(() -> cfg.read(4095, Width.WORD)));
-        assertEquals(Errno.EFAULT, errno(() -> cfg.read(-1L, 1)));
-        assertEquals(Errno.EFAULT, errno(() -> cfg.read(0L, 4097)));
-        assertEquals(Errno.EINVAL, errno(() -> cfg.read(0L, -1)));
-        byte[] before = cfg.read(0L, PciConfigSpace.SIZE);
+        assertEquals(Errno.EFAULT, errno(() -> cfg.readBytes(-1L, 1)));
+        assertEquals(Errno.EFAULT, errno(() -> cfg.readBytes(0L, 4097)));
+        assertEquals(Errno.EINVAL, errno(() -> cfg.readBytes(0L, -1)));
+        byte[] before = cfg.readBytes(0L, PciConfigSpace.SIZE);
         // starts in range (the Command register) but runs past the end: refused as a whole
         byte[] big = new byte[4096 - PCI_COMMAND + 1];
         big[0] = (byte) PCI_COMMAND_MASTER;
-        assertEquals(Errno.EFAULT, errno(() -> cfg.write((long) PCI_COMMAND, big)));
-        assertArrayEquals(before, cfg.read(0L, PciConfigSpace.SIZE));
+        assertEquals(Errno.EFAULT, errno(() -> cfg.writeBytes((long) PCI_COMMAND, big)));
+        assertArrayEquals(before, cfg.readBytes(0L, PciConfigSpace.SIZE));
     }
 
     @Test
@@ -184,7 +184,7 @@ class PciConfigAccessTest {
         int pos = CapabilityWalker.findExt(cfg, PCI_EXT_CAP_ID_PRI) + PCI_PRI_ALLOC_REQ;
         Thread writer = new Thread(() -> {
             for (int i = 0; i < 20000; i++) {
-                cfg.write((long) pos, i % 2 == 0 ? new byte[] {0, 0, 0, 0} : new byte[] {-1, -1, -1, -1});
+                cfg.writeBytes((long) pos, i % 2 == 0 ? new byte[] {0, 0, 0, 0} : new byte[] {-1, -1, -1, -1});
             }
         });
         writer.start();
