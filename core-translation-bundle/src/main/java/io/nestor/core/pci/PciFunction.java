@@ -5,6 +5,10 @@ import static io.nestor.core.pci.PciRegs.PCI_EXT_CAP_ATS_SIZEOF;
 import static io.nestor.core.pci.PciRegs.PCI_EXT_CAP_PASID_SIZEOF;
 
 import io.nestor.api.driver.DeviceInfo;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -53,6 +57,18 @@ public final class PciFunction {
     public static Optional<PciFunction> of(DeviceInfo device) {
         Objects.requireNonNull(device, "device");
         return PciAddress.parse(device.name()).map(a -> new PciFunction(device, a));
+    }
+
+    /**
+     * The PCI functions of {@code devices} by device name, in the given order; devices without a
+     * PCI address are left out.
+     */
+    public static Map<String, PciFunction> forDevices(Collection<DeviceInfo> devices) {
+        Map<String, PciFunction> functions = new LinkedHashMap<>();
+        for (DeviceInfo d : devices) {
+            of(d).ifPresent(f -> functions.put(d.name(), f));
+        }
+        return Collections.unmodifiableMap(functions);
     }
 
     public DeviceInfo device() {

@@ -43,6 +43,17 @@ class PciConfigLayoutTest {
     }
 
     @Test
+    void everyPciNamedDeviceGetsAFunctionWithItsOwnSpace() {
+        Map<String, PciFunction> functions = PciFunction.forDevices(defaultDevices());
+        assertEquals(defaultPciDevices().stream().map(DeviceInfo::name).toList(), List.copyOf(functions.keySet()));
+        PciFunction a = functions.get("0000:00:02.0");
+        PciFunction b = functions.get("0000:00:03.0");
+        a.config().write(PCI_COMMAND, Width.WORD, PCI_COMMAND_MASTER);
+        assertEquals(0, b.config().read(PCI_COMMAND, Width.WORD), "functions do not share state");
+        assertEquals(new PciAddress(1, 0, 1, 0), functions.get("0001:00:01.0").address());
+    }
+
+    @Test
     void platformDeviceHasNoConfigSpace() {
         DeviceInfo platform = defaultDevices().stream().filter(d -> d.name().equals("smmu0-dma0")).findFirst()
                 .orElseThrow();
