@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,7 +31,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * PASID — owner, holder, references — whichever allocator chose it: the default allocator (lowest
  * free PASID in the requested range, as {@code xa_alloc}) or a custom
  * {@link io.nestor.api.ioasid.IoasidAllocator} registered through {@link #registerAllocator} (see
- * {@link IoasidAllocatorChain} for the switching rules).
+ * {@link IoasidAllocatorChain} for the switching rules). A PASID freed by its owner while users
+ * hold references stays allocated until the last one is put; {@link IoasidFreeListener}s are told,
+ * so that those users can let go.
  *
  * <p>Thread-safe: one lock (the kernel's {@code ioasid_allocator_lock}) guards the space, its sets
  * and its entries; custom allocators are called with it held. Control path only — the translation
@@ -198,7 +201,7 @@ public final class IoasidSpace {
 
     /** Adds a listener told when a PASID still referenced by users is freed by its owner. */
     public void addFreeListener(IoasidFreeListener listener) {
-        freeListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        freeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     public void removeFreeListener(IoasidFreeListener listener) {
