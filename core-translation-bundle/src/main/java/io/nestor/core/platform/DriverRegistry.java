@@ -1,6 +1,7 @@
 package io.nestor.core.platform;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.UnitFeatures;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
@@ -16,6 +17,8 @@ import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.fault.FaultReporter;
+import io.nestor.core.ioasid.IoasidAllocatorTracker;
+import io.nestor.core.ioasid.IoasidSpace;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
@@ -65,6 +68,9 @@ public final class DriverRegistry implements Platform, UnitHost {
     private final PageAllocator structurePages;
     private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
     private final FaultReporter faults = new FaultReporter();
+    /** Custom PASID allocator services; they follow the space across topology replacements. */
+    private final IoasidAllocatorTracker ioasidAllocators = new IoasidAllocatorTracker();
+    private volatile IoasidSpace ioasids;
     /** How long a miss or a control operation waits for a driver while its unit has none. */
     private volatile long driverWaitMillis;
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
@@ -100,6 +106,12 @@ public final class DriverRegistry implements Platform, UnitHost {
         units = map;
         unitsByIndex = byIndex.toArray(new IommuUnit[0]);
         devicesBySource = bySource;
+        List<UnitFeatures> features = new ArrayList<>();
+        for (UnitSpec spec : t.units()) {
+            features.add(spec.features());
+        }
+        ioasids = IoasidSpace.forUnits(features);
+        ioasidAllocators.useSpace(ioasids);
         engine = new TranslationEngine(memory,
                 new TranslationCaches(IOTLB_CAPACITY, WALK_CACHE_CAPACITY, CONFIG_CACHE_CAPACITY), this::decode);
     }
@@ -121,6 +133,16 @@ public final class DriverRegistry implements Platform, UnitHost {
 
     public long driverWaitMillis() {
         return driverWaitMillis;
+    }
+
+    /** The system-wide PASID space, as wide as the narrowest PASID-capable unit. */
+    public IoasidSpace ioasids() {
+        return ioasids;
+    }
+
+    /** Where the platform component hands custom PASID allocator services. */
+    public IoasidAllocatorTracker ioasidAllocators() {
+        return ioasidAllocators;
     }
 
     /** The upward path of the units' faults and page requests. */

@@ -2,6 +2,7 @@ package io.nestor.core.platform;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.ioasid.IoasidAllocator;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
@@ -62,6 +63,8 @@ public final class PlatformComponent implements Platform {
     private static final System.Logger LOG = System.getLogger(PlatformComponent.class.getName());
 
     private final List<DriverBinding> pending = new ArrayList<>();
+    /** Allocator services bound before activation; guarded by {@code pending}. */
+    private final List<IoasidAllocator> pendingAllocators = new ArrayList<>();
     private volatile DriverRegistry registry;
     private String topologySource;
 
@@ -77,6 +80,10 @@ public final class PlatformComponent implements Platform {
                 r.addDriver(b);
             }
             pending.clear();
+            for (IoasidAllocator a : pendingAllocators) {
+                r.ioasidAllocators().bind(a);
+            }
+            pendingAllocators.clear();
         }
         topologySource = source;
         LOG.log(System.Logger.Level.INFO, "Nestor platform up: " + topology.units().size() + " units, "
@@ -158,6 +165,30 @@ public final class PlatformComponent implements Platform {
     void updatedDriver(ServiceReference<IommuDriver> ref, IommuDriver driver) {
         // A changed ranking may change which driver wins; re-adding replaces the entry by service id.
         addDriver(ref, driver);
+    }
+
+    /** A custom PASID allocator (the IOASID series' custom allocator) takes over while present. */
+    @Reference(service = IoasidAllocator.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeIoasidAllocator")
+    void addIoasidAllocator(IoasidAllocator allocator) {
+        synchronized (pending) {
+            if (registry == null) {
+                pendingAllocators.add(allocator);
+                return;
+            }
+        }
+        registry.ioasidAllocators().bind(allocator);
+    }
+
+    void removeIoasidAllocator(IoasidAllocator allocator) {
+        synchronized (pending) {
+            if (registry == null) {
+                pendingAllocators.remove(allocator);
+                return;
+            }
+        }
+        registry.ioasidAllocators().unbind(allocator);
     }
 
     void removeDriver(ServiceReference<IommuDriver> ref) {

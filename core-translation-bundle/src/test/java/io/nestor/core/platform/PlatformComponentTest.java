@@ -2,6 +2,7 @@ package io.nestor.core.platform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.core.topology.TopologyFormatException;
 import java.nio.file.Files;
@@ -72,5 +73,33 @@ class PlatformComponentTest {
         assertEquals(250, c.registry().driverWaitMillis());
         assertThrows(IllegalArgumentException.class,
                 () -> new PlatformComponent().activate(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "x")));
+    }
+
+    @Test
+    void aCustomPasidAllocatorBoundBeforeOrAfterActivationTakesOverAllocation() throws Exception {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        io.nestor.api.ioasid.IoasidAllocator early = new io.nestor.api.ioasid.IoasidAllocator() {
+            @Override
+            public int alloc(int min, int max, String contextTag) {
+                calls.add("early " + contextTag);
+                return 77;
+            }
+
+            @Override
+            public void free(int pasid, String contextTag) {
+                calls.add("early free " + pasid);
+            }
+        };
+        PlatformComponent c = new PlatformComponent();
+        c.addIoasidAllocator(early);
+        c.activate(Map.of());
+        var set = c.registry().ioasids().openSet("session-1", 0);
+        assertEquals(77, set.allocate(1, 1000));
+        assertEquals(java.util.List.of("early session-1"), calls);
+
+        c.removeIoasidAllocator(early);
+        int fromDefault = set.allocate(1, 1000);
+        assertEquals(1, fromDefault, "the default allocator hands out the lowest free PASID");
+        assertTrue(c.registry().ioasids().isAllocated(77), "PASIDs of a departed allocator stay valid");
     }
 }
