@@ -1,0 +1,32 @@
+package io.nestor.driver.smmuv3.host;
+
+import io.nestor.api.driver.UnitContext;
+
+/**
+ * The host driver's MMIO writes: the one place where a register write that has a hardware side
+ * effect (CR0 acknowledged in CR0ACK, GBPA.UPDATE cleared, CMDQ_PROD making the SMMU consume
+ * commands) leaves the host half. Reads go straight to the register file.
+ *
+ * <p>Writes go through the unit's register file, whose owner plays the hardware's part on them.
+ */
+final class Smmuv3HostMmio {
+
+    static void write32(UnitContext unit, int offset, int value) {
+        unit.registers().write32(offset, value);
+    }
+
+    static void write64(UnitContext unit, int offset, long value) {
+        unit.registers().write64(offset, value);
+    }
+
+    static int read32(UnitContext unit, int offset) {
+        return unit.registers().read32(offset);
+    }
+
+    static long read64(UnitContext unit, int offset) {
+        return unit.registers().read64(offset);
+    }
+
+    private Smmuv3HostMmio() {
+    }
+}
