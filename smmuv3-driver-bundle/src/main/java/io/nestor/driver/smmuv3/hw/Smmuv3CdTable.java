@@ -25,14 +25,23 @@ public final class Smmuv3CdTable {
     public static final RegisterField L1_V = RegisterField.bit("V", 0);
     public static final RegisterField L1_L2PTR = RegisterField.bits("L2Ptr", 51, 12);
 
-    /** The address of the CD for {@code ssid} (0 for a table with S1CDMax 0). */
+    /** The address of the CD for {@code ssid} (0 for a table with S1CDMax 0) in a stage-1 STE's table. */
     public static long cdAddress(PhysicalMemory memory, long contextPtr, int s1Fmt, int s1CdMax, int ssid)
             throws FaultException {
+        return cdAddress(memory, Smmuv3StructureAddress.PHYSICAL, contextPtr, s1Fmt, s1CdMax, ssid);
+    }
+
+    /**
+     * The address of the CD for {@code ssid}, in the address space of {@code contextPtr} (an IPA for
+     * a NESTED STE): the L1CD descriptor is read at {@code where.physical(...)} of its address.
+     */
+    static long cdAddress(PhysicalMemory memory, Smmuv3StructureAddress where, long contextPtr, int s1Fmt,
+            int s1CdMax, int ssid) throws FaultException {
         if (s1CdMax == 0 || s1Fmt == Smmuv3Ste.S1FMT_LINEAR) {
             return contextPtr + (long) ssid * Smmuv3Cd.CD_SIZE;
         }
         int leafBits = s1Fmt == Smmuv3Ste.S1FMT_4K_L2 ? 6 : 10;
-        long l1 = Smmuv3ConfigFaults.read64(memory, contextPtr + (long) (ssid >>> leafBits) * 8,
+        long l1 = Smmuv3ConfigFaults.read64(memory, where.physical(contextPtr + (long) (ssid >>> leafBits) * 8),
                 Smmuv3EventType.F_CD_FETCH);
         if (!L1_V.isSet(l1)) {
             throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_SUBSTREAMID);

@@ -3,8 +3,6 @@ package io.nestor.driver.smmuv3.hw;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.RegisterFile;
 import io.nestor.api.driver.UnitContext;
-import io.nestor.api.error.Errno;
-import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.StageConfig;
@@ -30,11 +28,13 @@ import io.nestor.api.translation.TranslationMode;
  * stage-1-only entries too), masked to 8 bits without IDR0.VMID16, else 0; the address-space tag is
  * CD.ASID (8 bits without IDR0.ASID16) for stage 1, -1 otherwise.
  *
- * <p>NESTED: S1ContextPtr and the L2 CD pointers are IPAs that the SMMU translates through the
- * STE's stage 2 before fetching. This driver has no stage-2 walker of its own and the API gives it
- * none, so a nested configuration that needs a CD answers {@code EOPNOTSUPP} instead of reading
- * guest memory at a host address. A nested STE used by a request without SubstreamID under
- * S1DSS=bypass needs no CD and decodes to STAGE2.
+ * <p>NESTED: S1ContextPtr and the L1CD L2Ptr are IPAs; the SMMU translates the address of the
+ * L1CD descriptor and of the CD through the STE's stage 2 ({@link UnitContext#translateStage2} with
+ * the decoded stage 2 and the VMID, a read) before fetching them. A stage-2 fault there is the
+ * configuration's fault, reported with S2 = 1 and CLASS = CD ({@link Smmuv3StructureAddress}); a
+ * bus error reading the structure at its physical address stays F_CD_FETCH. The CD's TTB0 is an IPA
+ * too; the walker translates it. A nested STE used by a request without SubstreamID under
+ * S1DSS = bypass needs no CD and decodes to STAGE2.
  */
 public final class Smmuv3ConfigDecoder {
 
@@ -84,16 +84,60 @@ public final class Smmuv3ConfigDecoder {
             return s2 ? new TranslationConfig(TranslationMode.STAGE2, null, stage2, vmid, -1)
                     : TranslationConfig.bypass(0);
         }
-        if (s2) {
-            throw new IommuException(Errno.EOPNOTSUPP, unit.name() + ": StreamID " + device.sourceId()
-                    + " has a nested STE whose CD table is at IPA 0x" + Long.toHexString(ste.s1ContextPtr())
-                    + "; fetching a CD through stage 2 is not implemented in this driver version");
-        }
-        long cdAddress = Smmuv3CdTable.cdAddress(memory, ste.s1ContextPtr(), ste.s1Fmt(), ste.s1CdMax(), ssid);
-        Smmuv3Cd cd = Smmuv3Cd.read(memory, cdAddress);
+        Smmuv3StructureAddress where = s2 ? Smmuv3StructureAddress.throughStage2(unit, stage2, vmid)
+                : Smmuv3StructureAddress.PHYSICAL;
+        Smmuv3Cd cd = readCd(memory, where, ste, ssid);
         StageConfig stage1 = Smmuv3StageDecoder.stage1(cd, idr0, idr3, idr5);
         int asid = cd.asid() & (Smmuv3Idr0.get(Smmuv3Idr0.ASID16, idr0) != 0 ? 0xFFFF : 0xFF);
-        return new TranslationConfig(TranslationMode.STAGE1, stage1, null, vmid, asid);
+        return new TranslationConfig(s2 ? TranslationMode.NESTED : TranslationMode.STAGE1, stage1, s2 ? stage2 : null,
+                vmid, asid);
+    }
+
+    /** Reads the CD of {@code ssid} from the STE's CD table, translating its addresses with {@code where}. */
+    private static Smmuv3Cd readCd(PhysicalMemory memory, Smmuv3StructureAddress where, Smmuv3Ste ste, int ssid)
+            throws FaultException {
+        long cdAddress = Smmuv3CdTable.cdAddress(memory, where, ste.s1ContextPtr(), ste.s1Fmt(), ste.s1CdMax(), ssid);
+        return Smmuv3Cd.read(memory, where.physical(cdAddress));
+    }
+
+    /**
+     * The STE of {@code sid} with SMMUEN set, or {@code null} when the SMMU is disabled; for the
+     * event queue's fault-suppression checks ({@link Smmuv3FaultRecorder}).
+     */
+    static Smmuv3Ste steOf(UnitContext unit, int sid) throws FaultException {
+        RegisterFile regs = unit.registers();
+        if (!Smmuv3ControlRegisters.smmuEnabled(regs.read32(Smmuv3RegisterOffsets.CR0))) {
+            return null;
+        }
+        int idr1 = regs.read32(Smmuv3RegisterOffsets.IDR1);
+        long steAddress = Smmuv3StreamTable.steAddress(unit.memory(), regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
+                regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1), sid);
+        return Smmuv3Ste.read(unit.memory(), steAddress);
+    }
+
+    /**
+     * The CD that served a stage-1 translation of {@code ssid} ({@link DeviceInfo#NO_PASID} for
+     * none) under {@code ste}, or {@code null} when stage 1 does not apply; for fault suppression.
+     */
+    static Smmuv3Cd cdOf(UnitContext unit, Smmuv3Ste ste, int pasid) throws FaultException {
+        int config = ste.config();
+        if (!ste.valid() || (config & 0b101) != 0b101) {
+            return null;
+        }
+        int ssid = substream(ste, pasid);
+        if (ssid < 0) {
+            return null;
+        }
+        Smmuv3StructureAddress where = Smmuv3StructureAddress.PHYSICAL;
+        if (config == Smmuv3Ste.CONFIG_NESTED) {
+            RegisterFile regs = unit.registers();
+            int idr0 = regs.read32(Smmuv3RegisterOffsets.IDR0);
+            int vmid = ste.s2Vmid() & (Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? 0xFFFF : 0xFF);
+            StageConfig stage2 = Smmuv3StageDecoder.stage2(ste, idr0, regs.read32(Smmuv3RegisterOffsets.IDR3),
+                    regs.read32(Smmuv3RegisterOffsets.IDR5));
+            where = Smmuv3StructureAddress.throughStage2(unit, stage2, vmid);
+        }
+        return readCd(unit.memory(), where, ste, ssid);
     }
 
     /** S1CDMax within IDR1.SSIDSIZE; S1Fmt and S1DSS not reserved; 2-level CD tables only with CD2L. */

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitFeatures;
-import io.nestor.api.error.Errno;
-import io.nestor.api.error.IommuException;
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
@@ -24,6 +23,8 @@ import io.nestor.driver.smmuv3.TestUnit;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage1Format;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
 import io.nestor.testkit.MapPhysicalMemory;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -488,19 +489,89 @@ class Smmuv3ConfigDecoderTest {
 
     // ---- nested -------------------------------------------------------------------------------
 
-    @Test
-    void nestedCdFetchIsUnsupportedButS1dssBypassGivesStage2() throws Exception {
+    /** A stage-2 translator for structure fetches: guest RAM at host {@link #GUEST_RAM} + IPA; logs each call. */
+    private static final long GUEST_RAM = 0x7000_0000L;
+
+    private final List<String> fetches = new ArrayList<>();
+
+    private TestUnit nestedUnit() {
         TestUnit unit = linearUnit(Features.typical());
+        unit.stage2Translator((stage2, tag, ipa, access) -> {
+            fetches.add(String.format("root 0x%x tag %d ipa 0x%x access %d", stage2.rootAddress(), tag, ipa, access));
+            return GUEST_RAM + ipa;
+        });
+        return unit;
+    }
+
+    @Test
+    void nestedCdIsFetchedThroughStage2() throws Exception {
+        TestUnit unit = nestedUnit();
+        writeSte(STRTAB + SID * 64L, s1ste0(0b111, 0, CD_TABLE, 4), Smmuv3Ste.S1DSS_BYPASS, ste2(9, 0, 25, 1), S2_ROOT);
+        // Linear CD table at IPA 0x200000: the CD of SSID 3 is at IPA 0x2000C0, host 0x702000C0.
+        writeCd(GUEST_RAM + CD_TABLE + 3 * 64, cd0(16, 0x77), S1_ROOT);
+        TranslationConfig c = decode(unit, 3);
+        assertEquals(TranslationMode.NESTED, c.mode());
+        assertEquals(9, c.domainTag());
+        assertEquals(0x77, c.addressSpaceTag());
+        assertEquals(S1_ROOT, c.stage1().rootAddress(), "TTB0 stays an IPA; the walker translates it");
+        assertEquals(S2_ROOT, c.stage2().rootAddress());
+        assertInstanceOf(VmsaStage1Format.class, c.stage1().format());
+        assertInstanceOf(VmsaStage2Format.class, c.stage2().format());
+        assertEquals(List.of("root 0x300000 tag 9 ipa 0x2000c0 access 1"), fetches);
+    }
+
+    @Test
+    void nestedTwoLevelCdTableTranslatesTheL1DescriptorAndTheCd() throws Exception {
+        TestUnit unit = nestedUnit();
+        // S1Fmt 1 (64-CD leaves), S1CDMax 8; SSID 0x45: L1 index 1 at IPA 0x200008, CD 5 of the leaf.
+        writeSte(STRTAB + SID * 64L, s1ste0(0b111, 1, CD_TABLE, 8), 0, ste2(9, 0, 25, 1), S2_ROOT);
+        memory.write64(GUEST_RAM + CD_TABLE + 8, 0x25_0000L | 1);
+        writeCd(GUEST_RAM + 0x25_0000L + 5 * 64, cd0(20, 0x78), S1_ROOT);
+        TranslationConfig c = decode(unit, 0x45);
+        assertEquals(TranslationMode.NESTED, c.mode());
+        assertEquals(0x78, c.addressSpaceTag());
+        assertEquals(List.of("root 0x300000 tag 9 ipa 0x200008 access 1",
+                "root 0x300000 tag 9 ipa 0x250140 access 1"), fetches);
+    }
+
+    @Test
+    void aStage2FaultOnTheCdFetchIsAStage2FaultOfClassCd() {
+        TestUnit unit = linearUnit(Features.typical());
+        unit.stage2Translator((stage2, tag, ipa, access) -> {
+            throw new FaultException(new Fault(FaultStage.STAGE2, FaultReason.PERMISSION, 3, access, ipa, ipa, false, 0));
+        });
+        writeSte(STRTAB + SID * 64L, s1ste0(0b111, 0, CD_TABLE, 4), 0, ste2(9, 0, 25, 1), S2_ROOT);
+        FaultException e = assertThrows(FaultException.class, () -> decode(unit, 2));
+        Fault f = e.fault();
+        assertEquals(FaultStage.STAGE2, f.stage());
+        assertEquals(FaultReason.PERMISSION, f.reason());
+        assertEquals(CD_TABLE + 2 * 64, f.faultAddress(), "the CD's IPA");
+        assertFalse(f.onStage1TableFetch());
+        assertEquals(0x09, f.vendorReason(), "marked as the CD fetch (CLASS = CD)");
+    }
+
+    @Test
+    void aBusErrorReadingTheTranslatedCdIsCdFetchWithItsAddress() {
+        TestUnit unit = linearUnit(Features.typical());
+        unit.stage2Translator((stage2, tag, ipa, access) -> 1L << 50);
+        writeSte(STRTAB + SID * 64L, s1ste0(0b111, 0, CD_TABLE, 4), 0, ste2(9, 0, 25, 1), S2_ROOT);
+        FaultException e = assertThrows(FaultException.class, () -> decode(unit, 2));
+        assertEquals(FaultStage.CONFIG, e.fault().stage());
+        assertEquals(0x09, e.fault().vendorReason());
+        assertEquals(1L << 50, e.fault().faultAddress());
+    }
+
+    @Test
+    void nestedWithS1dssBypassNeedsNoCdAndSteErrorsComeFirst() throws Exception {
+        TestUnit unit = nestedUnit();
         writeSte(STRTAB + SID * 64L, s1ste0(0b111, 0, CD_TABLE, 4), Smmuv3Ste.S1DSS_BYPASS, ste2(9, 0, 25, 1), S2_ROOT);
         TranslationConfig c = decode(unit, DeviceInfo.NO_PASID);
         assertEquals(TranslationMode.STAGE2, c.mode());
         assertEquals(9, c.domainTag());
         assertEquals(S2_ROOT, c.stage2().rootAddress());
-        IommuException e = assertThrows(IommuException.class, () -> decode(unit, 3));
-        assertEquals(Errno.EOPNOTSUPP, e.errno());
-        assertTrue(e.getMessage().contains("IPA 0x200000"), e.getMessage());
-        // STE errors are still reported before the unsupported CD fetch
+        assertTrue(fetches.isEmpty());
         writeSte(STRTAB + SID * 64L, s1ste0(0b111, 0, CD_TABLE, 4), 0, ste2(9, 0, 25, 1) & ~(1L << 51), S2_ROOT);
         assertEquals(0x04, event(unit, SID, 3));
+        assertTrue(fetches.isEmpty());
     }
 }
