@@ -74,8 +74,8 @@ final class Smmuv3DeviceAttach {
         boolean atsAfter = atsEnabled(target);
         Smmuv3SteWriter.install(unit, device.sourceId(), target);
         if (atsAfter && !atsBefore) {
-            Smmuv3CommandQueue.issueWithSync(unit, List.of(
-                    Smmuv3Command.atcInv(device.sourceId(), -1, 0, Smmuv3Command.ATC_INV_SIZE_ALL)));
+            Smmuv3CommandSubmission.issueWithSync(unit, List.of(
+                    Smmuv3CommandBuilder.atcInv(device.sourceId(), -1, 0, Smmuv3CommandBuilder.ATC_INV_SIZE_ALL)));
         }
     }
 

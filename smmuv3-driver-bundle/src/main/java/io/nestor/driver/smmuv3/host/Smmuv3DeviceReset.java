@@ -103,8 +103,8 @@ public final class Smmuv3DeviceReset {
             Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.CMDQ_CONS, 0);
             int enables = CR0_CMDQEN;
             writeCr0(unit, enables);
-            Smmuv3CommandQueue.issueWithSync(unit, List.of(Smmuv3Command.cfgiAll()));
-            Smmuv3CommandQueue.issueWithSync(unit, List.of(Smmuv3Command.tlbiNsnhAll()));
+            Smmuv3CommandSubmission.issueWithSync(unit, List.of(Smmuv3CommandBuilder.cfgiAll()));
+            Smmuv3CommandSubmission.issueWithSync(unit, List.of(Smmuv3CommandBuilder.tlbiNsnhAll()));
 
             long evtq = allocate(unit, 1, allocated);
             Smmuv3HostMmio.write64(unit, Smmuv3RegisterOffsets.EVTQ_BASE, queueBase(evtq,
@@ -162,9 +162,9 @@ public final class Smmuv3DeviceReset {
 
     /** Q_BASE: RWA, address 51:5, LOG2SIZE 4:0. */
     static long queueBase(long address, int log2) {
-        long v = Smmuv3CommandQueue.BASE_RWA.insert(0, true);
-        v = Smmuv3CommandQueue.BASE_ADDR.insert(v, address >>> 5);
-        return Smmuv3CommandQueue.BASE_LOG2SIZE.insert(v, log2);
+        long v = Smmuv3CommandSubmission.BASE_RWA.insert(0, true);
+        v = Smmuv3CommandSubmission.BASE_ADDR.insert(v, address >>> 5);
+        return Smmuv3CommandSubmission.BASE_LOG2SIZE.insert(v, log2);
     }
 
     /** Linux {@code arm_smmu_write_reg_sync} for CR0: write, then CR0ACK must follow. */

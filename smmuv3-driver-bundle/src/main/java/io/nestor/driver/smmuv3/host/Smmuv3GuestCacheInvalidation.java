@@ -5,6 +5,7 @@ import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.smmuv3.hw.Smmuv3Command;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -96,10 +97,10 @@ final class Smmuv3GuestCacheInvalidation {
         switch (granularity) {
             case GRANU_DOMAIN:
                 if ((cache & CACHE_IOTLB) != 0) {
-                    commands.add(Smmuv3Command.tlbiNhAll(vmid));
+                    commands.add(Smmuv3CommandBuilder.tlbiNhAll(vmid));
                 }
                 if ((cache & CACHE_PASID) != 0) {
-                    commands.add(Smmuv3Command.cfgiCdAll(sid));
+                    commands.add(Smmuv3CommandBuilder.cfgiCdAll(sid));
                 }
                 break;
             case GRANU_PASID: {
@@ -112,13 +113,13 @@ final class Smmuv3GuestCacheInvalidation {
                 int asid = (flags & FLAG_ARCHID) != 0 ? archid(b.getInt(HEADER + 4)) : -1;
                 int pasid = (flags & FLAG_PASID) != 0 ? pasid(b.getLong(HEADER + 8)) : -1;
                 if ((cache & CACHE_IOTLB) != 0) {
-                    commands.add(asid >= 0 ? Smmuv3Command.tlbiNhAsid(vmid, asid) : Smmuv3Command.tlbiNhAll(vmid));
+                    commands.add(asid >= 0 ? Smmuv3CommandBuilder.tlbiNhAsid(vmid, asid) : Smmuv3CommandBuilder.tlbiNhAll(vmid));
                 }
                 if ((cache & CACHE_DEV_IOTLB) != 0 && ats) {
-                    commands.add(Smmuv3Command.atcInv(sid, pasid, 0, Smmuv3Command.ATC_INV_SIZE_ALL));
+                    commands.add(Smmuv3CommandBuilder.atcInv(sid, pasid, 0, Smmuv3CommandBuilder.ATC_INV_SIZE_ALL));
                 }
                 if ((cache & CACHE_PASID) != 0) {
-                    commands.add(pasid >= 0 ? Smmuv3Command.cfgiCd(sid, pasid, true) : Smmuv3Command.cfgiCdAll(sid));
+                    commands.add(pasid >= 0 ? Smmuv3CommandBuilder.cfgiCd(sid, pasid, true) : Smmuv3CommandBuilder.cfgiCdAll(sid));
                 }
                 break;
             }
@@ -142,11 +143,11 @@ final class Smmuv3GuestCacheInvalidation {
                 boolean leaf = (flags & FLAG_LEAF) != 0;
                 if ((cache & CACHE_IOTLB) != 0) {
                     if (count > MAX_PER_GRANULE) {
-                        commands.add(asid >= 0 ? Smmuv3Command.tlbiNhAsid(vmid, asid) : Smmuv3Command.tlbiNhAll(vmid));
+                        commands.add(asid >= 0 ? Smmuv3CommandBuilder.tlbiNhAsid(vmid, asid) : Smmuv3CommandBuilder.tlbiNhAll(vmid));
                     } else {
                         long base = addr & -granule;
                         for (long i = 0; i < count; i++) {
-                            commands.add(Smmuv3Command.tlbiNhVa(vmid, asid, base + i * granule, leaf));
+                            commands.add(Smmuv3CommandBuilder.tlbiNhVa(vmid, asid, base + i * granule, leaf));
                         }
                     }
                 }
@@ -157,7 +158,7 @@ final class Smmuv3GuestCacheInvalidation {
             }
         }
         Smmuv3DeviceReset.ensureUp(unit);
-        Smmuv3CommandQueue.issueWithSync(unit, commands);
+        Smmuv3CommandSubmission.issueWithSync(unit, commands);
     }
 
     /**
@@ -168,11 +169,11 @@ final class Smmuv3GuestCacheInvalidation {
         long first = addr >>> 12;
         long last = (addr + size - 1) >>> 12;
         int log2Span = 64 - Long.numberOfLeadingZeros(first ^ last);
-        if (log2Span >= Smmuv3Command.ATC_INV_SIZE_ALL) {
-            return Smmuv3Command.atcInv(sid, ssid, 0, Smmuv3Command.ATC_INV_SIZE_ALL);
+        if (log2Span >= Smmuv3CommandBuilder.ATC_INV_SIZE_ALL) {
+            return Smmuv3CommandBuilder.atcInv(sid, ssid, 0, Smmuv3CommandBuilder.ATC_INV_SIZE_ALL);
         }
         long alignedFirst = first & ~((1L << log2Span) - 1);
-        return Smmuv3Command.atcInv(sid, ssid, alignedFirst << 12, log2Span);
+        return Smmuv3CommandBuilder.atcInv(sid, ssid, alignedFirst << 12, log2Span);
     }
 
     private static void requireArgsz(long argsz, int end, String member) {

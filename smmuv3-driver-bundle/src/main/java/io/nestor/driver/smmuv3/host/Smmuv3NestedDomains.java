@@ -41,7 +41,7 @@ final class Smmuv3NestedDomains {
 
     static void freeViommu(UnitContext unit, ViommuDescriptor viommu) {
         if (Smmuv3DeviceReset.isUp(unit)) {
-            Smmuv3CommandQueue.issueWithSync(unit, List.of(Smmuv3Command.tlbiS12Vmall(viommu.tag())));
+            Smmuv3CommandSubmission.issueWithSync(unit, List.of(Smmuv3CommandBuilder.tlbiS12Vmall(viommu.tag())));
         }
         unit.freeId(Smmuv3PagingDomains.VMID_SPACE, viommu.tag());
     }

@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.smmuv3.hw.Smmuv3Command;
 import io.nestor.api.translation.PageResponse;
 import java.util.List;
 
@@ -25,7 +26,7 @@ final class Smmuv3PageResponses {
     static void respond(UnitContext unit, DeviceInfo device, PageResponse response) {
         Smmuv3Command command = response.stall() ? resume(unit, device, response) : priResp(unit, device, response);
         Smmuv3DeviceReset.ensureUp(unit);
-        Smmuv3CommandQueue.issueWithSync(unit, List.of(command));
+        Smmuv3CommandSubmission.issueWithSync(unit, List.of(command));
     }
 
     private static Smmuv3Command resume(UnitContext unit, DeviceInfo device, PageResponse response) {
@@ -45,7 +46,7 @@ final class Smmuv3PageResponses {
                 resp = Smmuv3Command.RESUME_ABORT;
                 break;
         }
-        return Smmuv3Command.resume(device.sourceId(), response.groupIndex(), resp);
+        return Smmuv3CommandBuilder.resume(device.sourceId(), response.groupIndex(), resp);
     }
 
     private static Smmuv3Command priResp(UnitContext unit, DeviceInfo device, PageResponse response) {
@@ -64,7 +65,7 @@ final class Smmuv3PageResponses {
         int resp;
         switch (response.code()) {
             case SUCCESS:
-                resp = Smmuv3Command.PRI_RESP_SUCC;
+                resp = Smmuv3Command.PRI_RESP_SUCCESS;
                 break;
             case INVALID:
                 resp = Smmuv3Command.PRI_RESP_DENY;
@@ -73,7 +74,7 @@ final class Smmuv3PageResponses {
                 resp = Smmuv3Command.PRI_RESP_FAIL;
                 break;
         }
-        return Smmuv3Command.priResp(device.sourceId(), pasid, response.groupIndex(), resp);
+        return Smmuv3CommandBuilder.priResp(device.sourceId(), pasid, response.groupIndex(), resp);
     }
 
     private Smmuv3PageResponses() {

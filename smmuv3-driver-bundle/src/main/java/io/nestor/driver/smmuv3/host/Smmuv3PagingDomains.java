@@ -90,7 +90,7 @@ final class Smmuv3PagingDomains {
         }
         Smmuv3Stage2Layout layout = layout(unit, domain);
         if (Smmuv3DeviceReset.isUp(unit)) {
-            Smmuv3CommandQueue.issueWithSync(unit, List.of(Smmuv3Command.tlbiS12Vmall(domain.tag())));
+            Smmuv3CommandSubmission.issueWithSync(unit, List.of(Smmuv3CommandBuilder.tlbiS12Vmall(domain.tag())));
         }
         unit.freePages(domain.rootAddress(), layout.rootPages());
         unit.freeId(VMID_SPACE, domain.tag());

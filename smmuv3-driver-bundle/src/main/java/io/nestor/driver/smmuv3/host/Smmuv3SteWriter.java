@@ -2,6 +2,7 @@ package io.nestor.driver.smmuv3.host;
 
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.driver.smmuv3.hw.Smmuv3Command;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 
@@ -34,18 +35,18 @@ final class Smmuv3SteWriter {
             if (!othersDiffer && current[0] == target[0]) {
                 return;
             }
-            List<Smmuv3Command> sync = List.of(Smmuv3Command.cfgiSte(sid, true));
+            List<Smmuv3Command> sync = List.of(Smmuv3CommandBuilder.cfgiSte(sid, true));
             boolean currentValid = (current[0] & 1) != 0;
             if (currentValid && othersDiffer) {
                 memory.write64(address, current[0] & ~1L);
-                Smmuv3CommandQueue.issueWithSync(unit, sync);
+                Smmuv3CommandSubmission.issueWithSync(unit, sync);
                 writeWords1To7(memory, address, target);
-                Smmuv3CommandQueue.issueWithSync(unit, sync);
+                Smmuv3CommandSubmission.issueWithSync(unit, sync);
             } else {
                 writeWords1To7(memory, address, target);
             }
             memory.write64(address, target[0]);
-            Smmuv3CommandQueue.issueWithSync(unit, sync);
+            Smmuv3CommandSubmission.issueWithSync(unit, sync);
         } finally {
             lock.unlock();
         }

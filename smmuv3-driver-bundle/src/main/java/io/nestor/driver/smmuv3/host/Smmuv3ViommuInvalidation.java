@@ -5,6 +5,7 @@ import io.nestor.api.driver.UnitContext;
 import io.nestor.api.driver.ViommuDescriptor;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.smmuv3.hw.Smmuv3Command;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -101,18 +102,18 @@ final class Smmuv3ViommuInvalidation {
 
     static Smmuv3Command convert(UnitContext unit, ViommuDescriptor viommu, LongFunction<DeviceInfo> vdevices,
             long w0, long w1, int index) {
-        int opcode = (int) Smmuv3Command.OP.extract(w0);
+        int opcode = (int) Smmuv3Command.OPCODE.extract(w0);
         switch (opcode) {
-            case Smmuv3Command.OP_TLBI_NSNH_ALL:
-                return Smmuv3Command.tlbiNhAll(viommu.tag());
-            case Smmuv3Command.OP_TLBI_NH_VA:
-            case Smmuv3Command.OP_TLBI_NH_VAA:
-            case Smmuv3Command.OP_TLBI_NH_ALL:
-            case Smmuv3Command.OP_TLBI_NH_ASID:
+            case Smmuv3Command.TLBI_NSNH_ALL:
+                return Smmuv3CommandBuilder.tlbiNhAll(viommu.tag());
+            case Smmuv3Command.TLBI_NH_VA:
+            case Smmuv3Command.TLBI_NH_VAA:
+            case Smmuv3Command.TLBI_NH_ALL:
+            case Smmuv3Command.TLBI_NH_ASID:
                 return new Smmuv3Command(Smmuv3Command.TLBI_VMID.insert(w0, viommu.tag()), w1);
-            case Smmuv3Command.OP_ATC_INV:
-            case Smmuv3Command.OP_CFGI_CD:
-            case Smmuv3Command.OP_CFGI_CD_ALL: {
+            case Smmuv3Command.ATC_INV:
+            case Smmuv3Command.CFGI_CD:
+            case Smmuv3Command.CFGI_CD_ALL: {
                 long vsid = Smmuv3Command.SID.extract(w0);
                 DeviceInfo device = vdevices == null ? null : vdevices.apply(vsid);
                 if (device == null) {
@@ -132,7 +133,7 @@ final class Smmuv3ViommuInvalidation {
             return issued;
         }
         try {
-            Smmuv3CommandQueue.issueWithSync(unit, batch);
+            Smmuv3CommandSubmission.issueWithSync(unit, batch);
         } catch (IommuException e) {
             throw failed(e, issued);
         }

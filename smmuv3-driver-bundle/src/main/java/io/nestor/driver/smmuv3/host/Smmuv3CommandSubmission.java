@@ -4,13 +4,14 @@ import io.nestor.api.driver.RegisterField;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.smmuv3.hw.Smmuv3Command;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
- * Submission to the SMMUv3 command queue the way Linux {@code arm_smmu_cmdq_issue_cmdlist} does it,
+ * Host-side submission to the SMMUv3 command queue the way Linux {@code arm_smmu_cmdq_issue_cmdlist} does it,
  * reduced to a single producer: under the unit's register lock, write each 16-byte command at
  * {@code CMDQ_PROD} in queue memory, append a CMD_SYNC, publish the new producer index with one
  * write of SMMU_CMDQ_PROD, and wait for the SMMU to consume everything (SMMU_CMDQ_CONS reaching the
@@ -24,7 +25,7 @@ import java.util.concurrent.locks.Lock;
  * of CONS: not caught up means the SMMU stopped, which Linux reports as a timeout (ETIMEDOUT), or it
  * raised a command error (CERROR_ILL / ABT / ATC_INV_SYNC), reported as EIO.
  */
-public final class Smmuv3CommandQueue {
+public final class Smmuv3CommandSubmission {
 
     public static final RegisterField BASE_ADDR = RegisterField.bits("ADDR", 51, 5);
     public static final RegisterField BASE_LOG2SIZE = RegisterField.bits("LOG2SIZE", 4, 0);
@@ -56,7 +57,7 @@ public final class Smmuv3CommandQueue {
             for (Smmuv3Command command : commands) {
                 prod = put(unit, memory, address, log2, prod, command);
             }
-            prod = put(unit, memory, address, log2, prod, Smmuv3Command.sync());
+            prod = put(unit, memory, address, log2, prod, Smmuv3CommandBuilder.sync());
             Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.CMDQ_PROD, prod);
             awaitConsumed(unit, log2, prod);
         } finally {
@@ -78,8 +79,8 @@ public final class Smmuv3CommandQueue {
             }
         }
         long entry = address + (long) (prod & ((1 << log2) - 1)) * ENTRY_SIZE;
-        memory.write64(entry, command.word0());
-        memory.write64(entry + 8, command.word1());
+        memory.write64(entry, command.dword0());
+        memory.write64(entry + 8, command.dword1());
         return (prod + 1) & indexAndWrapMask(log2);
     }
 
@@ -111,6 +112,6 @@ public final class Smmuv3CommandQueue {
         return (1 << (log2 + 1)) - 1;
     }
 
-    private Smmuv3CommandQueue() {
+    private Smmuv3CommandSubmission() {
     }
 }
