@@ -23,7 +23,8 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>The hardware processes commands synchronously when PROD is written, so "waiting" is one read
  * of CONS: not caught up means the SMMU stopped, which Linux reports as a timeout (ETIMEDOUT), or it
- * raised a command error (CERROR_ILL / ABT / ATC_INV_SYNC), reported as EIO.
+ * raised a command error (GERROR.CMDQ_ERR pending, CONS.ERR = CERROR_ILL / ABT / ATC_INV_SYNC),
+ * reported as EIO.
  */
 public final class Smmuv3CommandSubmission {
 
@@ -31,6 +32,8 @@ public final class Smmuv3CommandSubmission {
     public static final RegisterField BASE_LOG2SIZE = RegisterField.bits("LOG2SIZE", 4, 0);
     public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
     public static final RegisterField CONS_ERR = RegisterField.bits("ERR", 30, 24);
+    /** SMMU_GERROR.CMDQ_ERR: a command error is pending while it differs from GERRORN's bit. */
+    static final int GERROR_CMDQ_ERR = 1;
     /** Bytes per command. */
     public static final int ENTRY_SIZE = 16;
 
@@ -93,12 +96,32 @@ public final class Smmuv3CommandSubmission {
         }
     }
 
+    /**
+     * A command error stops the SMMU at the bad command. Like Linux {@code arm_smmu_cmdq_skip_err}
+     * with the GERROR handler, the command at CONS is replaced by a CMD_SYNC and GERROR.CMDQ_ERR is
+     * acknowledged through GERRORN, so the SMMU goes on with the commands after it and the queue
+     * stays usable; the caller still gets EIO (Linux only logs it). Linux retries instead of
+     * skipping for CERROR_ABT and CERROR_ATC_INV_SYNC; here every error is skipped, because the
+     * emulated SMMU would fail the same command again.
+     */
     private static void checkError(UnitContext unit, int cons) {
-        int err = (int) CONS_ERR.extract(Integer.toUnsignedLong(cons));
-        if (err != 0) {
-            throw IommuException.of(Errno.EIO, "%s: the SMMU stopped at a command error (CMDQ_CONS.ERR %d, CONS 0x%x)",
-                    unit.name(), err, cons);
+        int pending = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR)
+                ^ Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERRORN);
+        if ((pending & GERROR_CMDQ_ERR) == 0) {
+            return; // CONS.ERR is meaningful only while GERROR.CMDQ_ERR is pending
         }
+        int err = (int) CONS_ERR.extract(Integer.toUnsignedLong(cons));
+        long base = Smmuv3HostMmio.read64(unit, Smmuv3RegisterOffsets.CMDQ_BASE);
+        int log2 = (int) BASE_LOG2SIZE.extract(base);
+        long entry = (BASE_ADDR.extract(base) << 5) + (long) (cons & ((1 << log2) - 1)) * ENTRY_SIZE;
+        Smmuv3Command bad = new Smmuv3Command(unit.memory().read64(entry), unit.memory().read64(entry + 8));
+        Smmuv3Command sync = Smmuv3CommandBuilder.sync();
+        unit.memory().write64(entry, sync.dword0());
+        unit.memory().write64(entry + 8, sync.dword1());
+        Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.GERRORN,
+                Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR));
+        throw IommuException.of(Errno.EIO, "%s: the SMMU refused command 0x%x (opcode 0x%02x) with CMDQ_CONS.ERR %d; "
+                + "it was skipped", unit.name(), bad.dword0(), bad.opcode(), err);
     }
 
     /** Linux {@code queue_full}: same index, different wrap flag. */
