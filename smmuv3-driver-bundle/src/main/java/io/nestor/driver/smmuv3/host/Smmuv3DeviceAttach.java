@@ -7,6 +7,7 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Ste;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Attaching a device's StreamID (requests without SubstreamID) to a domain by writing its STE
@@ -68,14 +69,21 @@ final class Smmuv3DeviceAttach {
         }
     }
 
+    /** Installs {@code target} for the device's StreamID, under the register lock throughout. */
     static void install(UnitContext unit, DeviceInfo device, long[] target) {
-        long[] current = Smmuv3SteWriter.read(unit, device.sourceId());
-        boolean atsBefore = atsEnabled(current);
-        boolean atsAfter = atsEnabled(target);
-        Smmuv3SteWriter.install(unit, device.sourceId(), target);
-        if (atsAfter && !atsBefore) {
-            Smmuv3CommandSubmission.issueWithSync(unit, List.of(
-                    Smmuv3CommandBuilder.atcInv(device.sourceId(), -1, 0, Smmuv3CommandBuilder.ATC_INV_SIZE_ALL)));
+        Lock lock = unit.registerLock();
+        lock.lock();
+        try {
+            long[] current = Smmuv3SteWriter.read(unit, device.sourceId());
+            boolean atsBefore = atsEnabled(current);
+            boolean atsAfter = atsEnabled(target);
+            Smmuv3SteWriter.install(unit, device.sourceId(), target);
+            if (atsAfter && !atsBefore) {
+                Smmuv3CommandSubmission.issueWithSync(unit, List.of(
+                        Smmuv3CommandBuilder.atcInv(device.sourceId(), -1, 0, Smmuv3CommandBuilder.ATC_INV_SIZE_ALL)));
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

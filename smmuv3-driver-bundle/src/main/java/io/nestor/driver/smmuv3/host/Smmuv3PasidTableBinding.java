@@ -8,6 +8,7 @@ import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Ste;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.Lock;
 
 /**
  * {@code VFIO_IOMMU_SET_PASID_TABLE} / {@code UNSET} of Eric Auger's SMMUv3 nested-stage series
@@ -69,6 +70,17 @@ final class Smmuv3PasidTableBinding {
         long basePtr = b.getLong(16);
         int pasidBits = Byte.toUnsignedInt(b.get(24));
         int cfg = Byte.toUnsignedInt(b.get(25));
+        Lock lock = unit.registerLock();
+        lock.lock();
+        try {
+            install(unit, device, parent, b, cfg, basePtr, pasidBits);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void install(UnitContext unit, DeviceInfo device, DomainDescriptor parent, ByteBuffer b, int cfg,
+            long basePtr, int pasidBits) {
         long[] target;
         switch (cfg) {
             case CONFIG_TRANSLATE:

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.Lock;
  *     transaction in between sees an invalid STE (C_BAD_STE), as on Linux for updates it cannot do
  *     hitlessly.</li>
  * </ul>
- * Writing the STE already installed issues nothing.
+ * Writing the STE already installed issues nothing. Everything runs under the unit's register
+ * lock, which also serialises the allocation of L2 stream tables.
  */
 final class Smmuv3SteWriter {
 
@@ -54,12 +55,18 @@ final class Smmuv3SteWriter {
 
     /** The STE currently installed for {@code sid} (allocating its L2 table if there was none). */
     static long[] read(UnitContext unit, int sid) {
-        long address = Smmuv3StreamTableSlots.steAddress(unit, sid);
-        long[] ste = new long[8];
-        for (int i = 0; i < 8; i++) {
-            ste[i] = unit.memory().read64(address + 8L * i);
+        Lock lock = unit.registerLock();
+        lock.lock();
+        try {
+            long address = Smmuv3StreamTableSlots.steAddress(unit, sid);
+            long[] ste = new long[8];
+            for (int i = 0; i < 8; i++) {
+                ste[i] = unit.memory().read64(address + 8L * i);
+            }
+            return ste;
+        } finally {
+            lock.unlock();
         }
-        return ste;
     }
 
     private static void writeWords1To7(PhysicalMemory memory, long address, long[] target) {

@@ -11,8 +11,9 @@ import java.nio.ByteOrder;
  * STE a nested domain is made from, read and validated as Linux {@code arm_vsmmu_alloc_domain_nested}
  * and {@code arm_smmu_validate_vste} do (arm-smmu-v3-iommufd.c; kernel-uapi.md §1.3):
  * <ol>
- * <li>{@code data_type} other than {@code IOMMU_HWPT_DATA_ARM_SMMUV3} → EINVAL; fewer than 16 bytes
- *     → EINVAL; more, with a non-zero byte past 16 → E2BIG ({@code copy_struct_from_user});</li>
+ * <li>{@code data_type} other than {@code IOMMU_HWPT_DATA_ARM_SMMUV3} → EINVAL; a length other than
+ *     16 bytes → EINVAL ({@code __iommu_copy_struct_from_user}: shorter than the first version or
+ *     longer than the kernel's struct);</li>
  * <li>V = 0: both words become 0 (an aborting STE, so the guest can get C_BAD_STE);</li>
  * <li>a bit outside {@code STRTAB_STE_0_NESTING_ALLOWED} / {@code _1_NESTING_ALLOWED} (V, Config,
  *     S1Fmt, S1ContextPtr, S1CDMax; S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, EATS) → EIO;</li>
@@ -35,15 +36,9 @@ record Smmuv3VirtualSte(long ste0, long ste1, boolean enableAts) {
             throw IommuException.of(Errno.EINVAL, "data_type %d is not IOMMU_HWPT_DATA_ARM_SMMUV3 (%d)",
                     dataType, Smmuv3HwptFlags.DATA_ARM_SMMUV3);
         }
-        if (data == null || data.length < STRUCT_SIZE) {
-            throw IommuException.of(Errno.EINVAL, "data_len %d is shorter than struct iommu_hwpt_arm_smmuv3 (%d)",
+        if (data == null || data.length != STRUCT_SIZE) {
+            throw IommuException.of(Errno.EINVAL, "data_len %d is not the size of struct iommu_hwpt_arm_smmuv3 (%d)",
                     data == null ? 0 : data.length, STRUCT_SIZE);
-        }
-        for (int i = STRUCT_SIZE; i < data.length; i++) {
-            if (data[i] != 0) {
-                throw IommuException.of(Errno.E2BIG, "data_len %d: byte %d past struct iommu_hwpt_arm_smmuv3 is not zero",
-                        data.length, i);
-            }
         }
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         return validate(b.getLong(0), b.getLong(8));
