@@ -259,4 +259,29 @@ class Smmuv3NestedDomainsTest {
         assertEquals(2, f.unit.allocatedIds("vmid"));
         assertFalse(f.unit.isLivePage(0));
     }
+
+    @Test
+    void fullLifecycleLeavesOnlyTheSmmusOwnStructures() {
+        f.driver.detach(f.unit, device, DeviceInfo.NO_PASID); // bring-up and the SID's L2 table
+        int baseline = f.unit.livePages() - 1; // without the parent's root
+        ViommuDescriptor v = viommu();
+        writeGuestCd(1);
+        DomainDescriptor d = f.driver.allocNestedDomain(f.unit, v, 0, DATA_ARM_SMMUV3, vste(s1Trans(), 0));
+        f.driver.attachDevice(f.unit, device, d);
+        f.driver.detach(f.unit, device, DeviceInfo.NO_PASID);
+        f.driver.freeDomain(f.unit, d);
+        f.driver.freeViommu(f.unit, v);
+        f.driver.freeDomain(f.unit, parent);
+        assertEquals(baseline, f.unit.livePages());
+        assertEquals(0, f.unit.allocatedIds("vmid"));
+        assertEquals(TranslationMode.ABORT, assertDoesNotThrowDecode().mode());
+    }
+
+    private TranslationConfig assertDoesNotThrowDecode() {
+        try {
+            return f.driver.decodeConfig(f.unit, device, DeviceInfo.NO_PASID);
+        } catch (io.nestor.api.translation.FaultException e) {
+            throw new AssertionError(e);
+        }
+    }
 }
