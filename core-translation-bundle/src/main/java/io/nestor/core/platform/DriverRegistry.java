@@ -15,11 +15,13 @@ import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.TranslationCaches;
+import io.nestor.core.fault.FaultReporter;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.topology.Topology;
 import io.nestor.core.topology.UnitSpec;
 import io.nestor.core.translate.TranslationEngine;
 import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import io.nestor.core.unit.UnitHost;
 import java.util.ArrayList;
@@ -62,8 +64,13 @@ public final class DriverRegistry implements Platform, UnitHost {
     private final PhysicalMemory memory;
     private final PageAllocator structurePages;
     private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
+    private final FaultReporter faults = new FaultReporter();
+    /** How long a miss or a control operation waits for a driver while its unit has none. */
+    private volatile long driverWaitMillis;
     private final List<PlatformListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, DriverBinding> drivers = new LinkedHashMap<>();
+    /** Unit name to the driver version the operator pinned it to; guarded by {@code this}. */
+    private final Map<String, String> pinned = new java.util.HashMap<>();
     private volatile Topology topology;
     private volatile Map<String, IommuUnit> units;
     private volatile IommuUnit[] unitsByIndex;
@@ -101,6 +108,26 @@ public final class DriverRegistry implements Platform, UnitHost {
         return (long) unitIndex << 32 | (sourceId & 0xffff_ffffL);
     }
 
+    /**
+     * Sets how long translation misses and control operations on a unit without a driver wait for
+     * one (a swap in progress) before failing with EAGAIN; 0 fails at once.
+     */
+    public void setDriverWaitMillis(long millis) {
+        if (millis < 0) {
+            throw IommuException.of(Errno.EINVAL, "negative driver wait %d ms", millis);
+        }
+        driverWaitMillis = millis;
+    }
+
+    public long driverWaitMillis() {
+        return driverWaitMillis;
+    }
+
+    /** The upward path of the units' faults and page requests. */
+    public FaultReporter faults() {
+        return faults;
+    }
+
     /** The translation engine over the current topology's units. */
     public TranslationEngine engine() {
         return engine;
@@ -121,11 +148,9 @@ public final class DriverRegistry implements Platform, UnitHost {
             throw IommuException.of(Errno.ENODEV, "no device with source-id 0x%x behind unit %s", sourceId,
                     unit.name());
         }
-        DriverBinding binding = unit.binding();
-        if (binding == null) {
-            throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound", unit.name(), unit.kind());
+        try (DriverLease lease = unit.enterDriver(driverWaitMillis)) {
+            return lease.driver().decodeConfig(unit, device, pasid);
         }
-        return binding.driver().decodeConfig(unit, device, pasid);
     }
 
     // ---- UnitHost: what units borrow from the platform ---------------------------------------------
@@ -228,7 +253,7 @@ public final class DriverRegistry implements Platform, UnitHost {
 
     private boolean rebindUnit(IommuUnit unit) {
         DriverBinding current = unit.binding();
-        for (DriverBinding candidate : rankedFor(unit.kind())) {
+        for (DriverBinding candidate : rankedFor(unit)) {
             if (candidate == current) {
                 return false;
             }
@@ -256,15 +281,68 @@ public final class DriverRegistry implements Platform, UnitHost {
         }
     }
 
-    private List<DriverBinding> rankedFor(String kind) {
+    /**
+     * The drivers that may serve {@code unit}, best first: those of the version the unit is pinned
+     * to (if any is present), then the rest in service order.
+     */
+    private List<DriverBinding> rankedFor(IommuUnit unit) {
+        String pin = pinned.get(unit.name());
         List<DriverBinding> ranked = new ArrayList<>();
         for (DriverBinding d : drivers.values()) {
-            if (d.kind().equals(kind)) {
+            if (d.kind().equals(unit.kind())) {
                 ranked.add(d);
             }
         }
-        ranked.sort((a, b) -> a.outranks(b) ? -1 : b.outranks(a) ? 1 : 0);
+        ranked.sort((a, b) -> {
+            boolean pa = a.version().equals(pin);
+            boolean pb = b.version().equals(pin);
+            if (pa != pb) {
+                return pa ? -1 : 1;
+            }
+            return a.outranks(b) ? -1 : b.outranks(a) ? 1 : 0;
+        });
         return ranked;
+    }
+
+    /**
+     * Pins {@code unit} to the driver version {@code version} (the operator's "switch this unit to
+     * another installed version") and rebinds it; with an empty version, removes the pin. The unit
+     * keeps its state: this is a rebind. Calls in the driver it leaves drain first.
+     *
+     * @return nanoseconds the rebind took, the drain included: the pause requests could have seen
+     * @throws IommuException ENOENT for an unknown unit, or when no driver of that version and the
+     *     unit's kind is registered (nothing changes then)
+     */
+    public long pin(String unitName, String version) {
+        List<String> changed;
+        long start;
+        long took;
+        synchronized (this) {
+            IommuUnit unit = units.get(unitName);
+            if (unit == null) {
+                throw IommuException.of(Errno.ENOENT, "no unit named '%s'", unitName);
+            }
+            if (!version.isEmpty() && drivers.values().stream()
+                    .noneMatch(d -> d.kind().equals(unit.kind()) && d.version().equals(version))) {
+                throw IommuException.of(Errno.ENOENT, "no %s driver of version %s is registered for unit %s",
+                        unit.kind(), version, unitName);
+            }
+            if (version.isEmpty()) {
+                pinned.remove(unitName);
+            } else {
+                pinned.put(unitName, version);
+            }
+            start = System.nanoTime();
+            changed = rebindUnit(unit) ? List.of(unitName) : List.of();
+            took = System.nanoTime() - start;
+        }
+        fire(changed);
+        return took;
+    }
+
+    /** The version {@code unit} is pinned to, or the empty string. */
+    public synchronized String pinnedVersion(String unitName) {
+        return pinned.getOrDefault(unitName, "");
     }
 
     private void fire(List<String> changedUnits) {

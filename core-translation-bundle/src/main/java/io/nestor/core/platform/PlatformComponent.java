@@ -38,13 +38,23 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>Driver services may be bound before activation (DS binds dynamic references first); they are
  * held in {@link #pending} until the registry exists. A configuration change that names a bad file
  * is refused with an error in the log and the running topology is kept — no partial change.
+ *
+ * <p>Besides the exported {@link Platform} it registers itself under its own class, which only
+ * this bundle can see, so that the core's other components (the shell, sessions) reach the
+ * {@link DriverRegistry} without a static.
  */
-@Component(service = Platform.class, immediate = true, configurationPid = PlatformComponent.PID,
+@Component(service = {Platform.class, PlatformComponent.class}, immediate = true, configurationPid = PlatformComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class PlatformComponent implements Platform {
 
     public static final String PID = "io.nestor.topology";
     public static final String FILE_PROPERTY = "file";
+    /**
+     * How long (ms) a translation miss or a control operation on a unit whose driver is being
+     * swapped waits for the next driver before failing with EAGAIN.
+     */
+    public static final String DRIVER_WAIT_PROPERTY = "driver.wait.ms";
+    public static final long DEFAULT_DRIVER_WAIT_MILLIS = 10_000;
 
     /** Host physical address bits: 52, the widest any unit's output (SMMU OAS, VT-d HAW) can use. */
     static final int HOST_ADDRESS_BITS = 52;
@@ -56,10 +66,11 @@ public final class PlatformComponent implements Platform {
     private String topologySource;
 
     @Activate
-    void activate(Map<String, Object> properties) throws IOException {
+    public void activate(Map<String, Object> properties) throws IOException {
         String source = fileProperty(properties);
         Topology topology = load(source);
         DriverRegistry r = new DriverRegistry(topology, new SparsePhysicalMemory(HOST_ADDRESS_BITS));
+        r.setDriverWaitMillis(driverWait(properties));
         synchronized (pending) {
             registry = r;
             for (DriverBinding b : pending) {
@@ -74,6 +85,12 @@ public final class PlatformComponent implements Platform {
 
     @Modified
     void modified(Map<String, Object> properties) {
+        try {
+            registry.setDriverWaitMillis(driverWait(properties));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "configuration refused: " + e.getMessage());
+            return;
+        }
         String source = fileProperty(properties);
         if (source.equals(topologySource)) {
             return;
@@ -97,6 +114,23 @@ public final class PlatformComponent implements Platform {
     private static String fileProperty(Map<String, Object> properties) {
         Object v = properties.get(FILE_PROPERTY);
         return v == null ? "" : v.toString().trim();
+    }
+
+    private static long driverWait(Map<String, Object> properties) {
+        Object v = properties.get(DRIVER_WAIT_PROPERTY);
+        if (v == null) {
+            return DEFAULT_DRIVER_WAIT_MILLIS;
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(DRIVER_WAIT_PROPERTY + " = '" + v + "' is not a number of milliseconds");
+        }
+        if (ms < 0) {
+            throw new IllegalArgumentException(DRIVER_WAIT_PROPERTY + " = " + ms + " is negative");
+        }
+        return ms;
     }
 
     private static Topology load(String source) throws IOException {

@@ -8,6 +8,7 @@ import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.StageConfig;
+import io.nestor.api.translation.Translation;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
 import io.nestor.core.cache.ConfigCache;
@@ -19,6 +20,8 @@ import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.cache.WalkCache;
 import io.nestor.core.walk.TranslationWalker;
 import io.nestor.core.walk.WalkResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -181,6 +184,39 @@ public final class TranslationEngine {
             throw new FaultException(walk.fault(access, ipa));
         }
         return walk.outputAddress();
+    }
+
+    /**
+     * A debug translation for the shell: decodes the configuration afresh (not from the cache),
+     * walks both stages from their roots recording every descriptor, and looks up what the IOTLB
+     * holds for the same request. Changes no cache; the walk does set accessed / dirty flags as the
+     * hardware would.
+     */
+    public TranslationTrace trace(int unit, int sourceId, int pasid, long iova, int access) {
+        TranslationConfig config;
+        try {
+            config = decoder.decode(unit, sourceId, pasid);
+        } catch (FaultException e) {
+            return new TranslationTrace(access, iova, null, List.of(), null,
+                    forRequest(e.fault(), access, iova), null);
+        }
+        List<WalkStep> steps = new ArrayList<>();
+        WalkResult walk = new WalkResult();
+        walk.trace((stage, fetch, level, input, descAddr, hpa, d) -> steps.add(new WalkStep(stage, fetch, level,
+                input, descAddr, hpa, d, (stage == FaultStage.STAGE1 ? config.stage1() : config.stage2()).format()
+                        .kind(d, level))));
+        walker.translate(config, iova, access, walk);
+        Translation cached = null;
+        if (config.mode() != TranslationMode.ABORT) {
+            long entry = iotlb.lookup(Iotlb.tag(unit, config.domainTag(), config.addressSpaceTag(),
+                    IotlbKind.of(config.mode())), iova, config);
+            if (entry != IotlbEntry.MISS) {
+                cached = new Translation(IotlbEntry.outputAddress(entry, iova), IotlbEntry.pageShift(entry),
+                        IotlbEntry.permissions(entry));
+            }
+        }
+        return walk.faulted() ? new TranslationTrace(access, iova, config, steps, null, walk.fault(access, iova), cached)
+                : new TranslationTrace(access, iova, config, steps, walk.translation(), null, cached);
     }
 
     /** Applies an invalidation to every cache; returns the entries removed. */

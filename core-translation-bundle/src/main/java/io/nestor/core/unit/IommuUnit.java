@@ -25,9 +25,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Invariants: the register file and memory outlive every driver. {@link #bind} and
  * {@link #unbind} are called only by the platform under its binding lock; the power-on reset runs
  * once, on the first bind, so a rebound driver — the same version or a newer one — finds the
- * registers as its predecessor left them. The bound driver is published through a volatile field
- * so the translation path can read it without a lock. Id spaces and the register lock live here
- * for the same reason: they are the unit's, not the driver's.
+ * registers as its predecessor left them. The bound driver is published as a {@link DriverLease}
+ * in a volatile field, so callers enter it without a lock; a bind or unbind drains the calls in
+ * the lease it replaces before returning, so a departing driver bundle is not stopped under a
+ * running call. Callers that find no driver wait for the next bind (on {@code bindingChanged})
+ * up to their timeout. Id spaces and the register lock live here for the same reason as the
+ * registers: they are the unit's, not the driver's.
  */
 public final class IommuUnit implements UnitContext {
 
@@ -35,11 +38,16 @@ public final class IommuUnit implements UnitContext {
     private final int index;
     private final PhysicalMemory memory;
     private final UnitRegisterFile registers = new UnitRegisterFile();
+    /** How long an unbind waits for calls in progress into the departing driver. */
+    public static final long DRAIN_MILLIS = 30_000;
+
     private final UnitHost host;
     private final UnitIdSpaces ids = new UnitIdSpaces();
     private final ReentrantLock registerLock = new ReentrantLock();
 
-    private volatile DriverBinding binding;
+    /** The current lease, or null while no driver is bound; replaced (never reopened) on each bind. */
+    private volatile DriverLease lease;
+    private final Object bindingChanged = new Object();
     private volatile HwInfo lastHwInfo;
     private boolean reset;
 
@@ -90,7 +98,49 @@ public final class IommuUnit implements UnitContext {
 
     /** The current binding, or {@code null} while no driver of the unit's kind is present. */
     public DriverBinding binding() {
-        return binding;
+        DriverLease l = lease;
+        return l == null ? null : l.binding();
+    }
+
+    /**
+     * Enters a call into the unit's driver, waiting up to {@code timeoutMillis} for one to be bound
+     * (a swap in progress). Use with try-with-resources: until the lease is closed, its driver's
+     * departure waits for this call.
+     *
+     * @return the lease, whose driver the caller may use until it closes it
+     * @throws IommuException EAGAIN naming the unit when no driver came in time
+     */
+    public DriverLease enterDriver(long timeoutMillis) {
+        DriverLease l = lease;
+        if (l != null && l.enter()) {
+            return l;
+        }
+        long deadline = System.nanoTime() + Math.max(0, timeoutMillis) * 1_000_000L;
+        synchronized (bindingChanged) {
+            while (true) {
+                l = lease;
+                if (l != null && l.enter()) {
+                    return l;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw IommuException.of(Errno.EAGAIN, "unit %s has no %s driver bound%s", name(), kind(),
+                            timeoutMillis > 0 ? " (waited " + timeoutMillis + " ms)" : "");
+                }
+                try {
+                    bindingChanged.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw IommuException.of(Errno.EINTR, "interrupted waiting for a driver of unit %s", name());
+                }
+            }
+        }
+    }
+
+    /** Calls in progress into the bound driver. */
+    public int driverCallsInProgress() {
+        DriverLease l = lease;
+        return l == null ? 0 : l.callsInProgress();
     }
 
     /**
@@ -106,17 +156,38 @@ public final class IommuUnit implements UnitContext {
      * driver throws, the unit stays unbound and the exception propagates.
      */
     public void bind(DriverBinding newBinding) {
+        bind(newBinding, DRAIN_MILLIS);
+    }
+
+    /**
+     * Binds a driver as {@link #bind(DriverBinding)} does, then drains the calls still in the one it
+     * replaced, for up to {@code drainMillis}.
+     *
+     * @return calls of the replaced driver still running when the drain gave up (0 normally)
+     */
+    public int bind(DriverBinding newBinding, long drainMillis) {
         IommuDriver driver = newBinding.driver();
         if (!reset) {
             driver.reset(this);
             reset = true;
         }
         lastHwInfo = driver.hwInfo(this);
-        binding = newBinding;
+        DriverLease previous = lease;
+        synchronized (bindingChanged) {
+            lease = new DriverLease(newBinding);
+            bindingChanged.notifyAll();
+        }
+        return previous == null ? 0 : previous.closeAndDrain(drainMillis);
     }
 
-    public void unbind() {
-        binding = null;
+    /** Unbinds the driver: new calls wait for the next one; calls in progress drain first. */
+    public int unbind() {
+        DriverLease previous;
+        synchronized (bindingChanged) {
+            previous = lease;
+            lease = null;
+        }
+        return previous == null ? 0 : previous.closeAndDrain(DRAIN_MILLIS);
     }
 
     @Override

@@ -214,6 +214,9 @@ public final class TranslationWalker {
                 return out.fault(stage, FaultReason.EXTERNAL_ABORT, level, input, forStage1Fetch);
             }
             out.memoryReads++;
+            if (out.trace != null) {
+                out.trace.descriptor(stage, forStage1Fetch, level, input, descAddr, hpa, d);
+            }
             int kind = f.kind(d, level);
             if (kind == PageTableFormat.KIND_INVALID || (kind == PageTableFormat.KIND_TABLE && level == 0)
                     || (kind == PageTableFormat.KIND_LEAF && !f.leafAllowed(level))) {

@@ -46,6 +46,13 @@ public final class WalkResult {
     boolean stageWriteMarked;
     /** The walk caches of the walk in progress, or null. */
     WalkShortcuts shortcuts;
+    /** Who sees every descriptor read (debug walks only), or null; kept across {@link #reset()}. */
+    WalkTrace trace;
+
+    /** Sets (or, with {@code null}, clears) the observer of every descriptor read. */
+    public void trace(WalkTrace newTrace) {
+        trace = newTrace;
+    }
 
     /** Clears every field, ready for the next walk. */
     public void reset() {

@@ -58,4 +58,19 @@ class PlatformComponentTest {
         PlatformComponent c = new PlatformComponent();
         assertThrows(TopologyFormatException.class, () -> c.activate(Map.of("file", bad.toString())));
     }
+
+    @Test
+    void theDriverWaitComesFromTheConfigurationAndABadValueIsRefused() throws Exception {
+        PlatformComponent c = new PlatformComponent();
+        c.activate(Map.of());
+        assertEquals(PlatformComponent.DEFAULT_DRIVER_WAIT_MILLIS, c.registry().driverWaitMillis());
+        c.modified(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "250"));
+        assertEquals(250, c.registry().driverWaitMillis());
+        c.modified(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "soon"));
+        assertEquals(250, c.registry().driverWaitMillis(), "a bad value changes nothing");
+        c.modified(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "-5"));
+        assertEquals(250, c.registry().driverWaitMillis());
+        assertThrows(IllegalArgumentException.class,
+                () -> new PlatformComponent().activate(Map.of(PlatformComponent.DRIVER_WAIT_PROPERTY, "x")));
+    }
 }

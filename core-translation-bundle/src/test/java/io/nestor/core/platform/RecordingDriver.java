@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.TranslationConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.Map;
  * A driver for registry tests: reset writes a recognisable ID register, hw_info reads it back,
  * and every call is recorded so that tests can see which driver did what.
  */
-final class RecordingDriver implements IommuDriver {
+class RecordingDriver implements IommuDriver {
     static final int ID_REGISTER = 0x08;
 
     final String kind;
@@ -44,6 +45,12 @@ final class RecordingDriver implements IommuDriver {
     public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
         calls.add("decode " + unit.name() + " " + device.name() + " " + pasid);
         return TranslationConfig.bypass(0);
+    }
+
+    @Override
+    public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        calls.add("recordFault " + unit.name() + " " + device.name() + " " + pasid);
+        return new byte[] {(byte) fault.reason().ordinal(), (byte) pasid};
     }
 
     @Override

@@ -7,12 +7,16 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.driver.ViommuDescriptor;
 import io.nestor.api.pagetable.PageTableFormat;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.driver.smmuv3.host.Smmuv3HostDriver;
 import io.nestor.driver.smmuv3.host.Smmuv3HwInfo;
 import io.nestor.driver.smmuv3.hw.Smmuv3ConfigDecoder;
+import io.nestor.driver.smmuv3.hw.Smmuv3FaultRecorder;
+import io.nestor.driver.smmuv3.hw.Smmuv3PageRequestRecorder;
 import io.nestor.driver.smmuv3.hw.Smmuv3UnitReset;
 import java.util.function.LongFunction;
 import org.osgi.service.component.annotations.Component;
@@ -35,6 +39,16 @@ public final class Smmuv3Driver implements IommuDriver {
     @Override
     public void reset(UnitContext unit) {
         Smmuv3UnitReset.reset(unit);
+    }
+
+    @Override
+    public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        return Smmuv3FaultRecorder.record(unit, device, pasid, fault);
+    }
+
+    @Override
+    public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, PageRequest request) {
+        return Smmuv3PageRequestRecorder.record(unit, device, request);
     }
 
     @Override

@@ -4,10 +4,14 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultException;
+import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.driver.vtd.host.VtdHwInfo;
 import io.nestor.driver.vtd.hw.VtdConfigDecoder;
+import io.nestor.driver.vtd.hw.VtdFaultRecorder;
+import io.nestor.driver.vtd.hw.VtdPageRequestQueue;
 import io.nestor.driver.vtd.hw.VtdUnitReset;
 import org.osgi.service.component.annotations.Component;
 
@@ -34,6 +38,16 @@ public final class VtdDriver implements IommuDriver {
     @Override
     public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) throws FaultException {
         return VtdConfigDecoder.decode(unit, device, pasid);
+    }
+
+    @Override
+    public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        return VtdFaultRecorder.record(unit, device, pasid, fault);
+    }
+
+    @Override
+    public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, PageRequest request) {
+        return VtdPageRequestQueue.record(unit, device, request);
     }
 
     @Override

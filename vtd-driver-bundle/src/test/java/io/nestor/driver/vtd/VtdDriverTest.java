@@ -38,7 +38,8 @@ class VtdDriverTest {
     void translationEnabledWithLegacyRootTableIsAConfigurationFault() {
         TestUnit unit = TestUnit.of(Features.typical().build());
         driver.reset(unit);
-        unit.registers().write32(0x1C, 0x80000000 | 0x40000000); // GSTS.TES | RTPS; RTADDR.TTM = 00
+        // GCMD.TE | SRTP with RTADDR 0: RTADDR.TTM = 00 latched
+        io.nestor.driver.vtd.hw.VtdMmio.write32(unit, 0x18, 0x80000000 | 0x40000000);
         FaultException e = assertThrows(FaultException.class,
                 () -> driver.decodeConfig(unit, device, DeviceInfo.NO_PASID));
         assertEquals(FaultReason.CONFIGURATION, e.fault().reason());

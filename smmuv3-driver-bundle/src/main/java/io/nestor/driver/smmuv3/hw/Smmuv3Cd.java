@@ -10,7 +10,7 @@ import io.nestor.api.translation.FaultException;
  * {@code CTXDESC_CD_1_*}). CD bit {@code 64 + b} is bit {@code b} of {@code dword1}. TTB1 is not
  * decoded: a device's IOVA space uses TTB0 only (Linux never sets TTB1 for a device).
  *
- * @param dword0 bits 63:0 (T0SZ, TG0, EPD0, V, IPS, AA64, HD, HA, ASID)
+ * @param dword0 bits 63:0 (T0SZ, TG0, EPD0, V, IPS, AA64, HD, HA, S, R, A, ASID)
  * @param dword1 bits 127:64 (HAD0, TTB0)
  */
 public record Smmuv3Cd(long dword0, long dword1) {
@@ -23,6 +23,9 @@ public record Smmuv3Cd(long dword0, long dword1) {
     public static final RegisterField AA64 = RegisterField.bit("AA64", 41);
     public static final RegisterField HD = RegisterField.bit("HD", 42);
     public static final RegisterField HA = RegisterField.bit("HA", 43);
+    public static final RegisterField S = RegisterField.bit("S", 44);
+    public static final RegisterField R = RegisterField.bit("R", 45);
+    public static final RegisterField A = RegisterField.bit("A", 46);
     public static final RegisterField ASID = RegisterField.bits("ASID", 63, 48);
     public static final RegisterField HAD0 = RegisterField.bit("HAD0", 1);
     public static final RegisterField TTB0 = RegisterField.bits("TTB0", 51, 4);
@@ -68,6 +71,21 @@ public record Smmuv3Cd(long dword0, long dword1) {
 
     public boolean ha() {
         return HA.isSet(dword0);
+    }
+
+    /** CD.S: stage-1 faults stall. */
+    public boolean s() {
+        return S.isSet(dword0);
+    }
+
+    /** CD.R: stage-1 translation faults are recorded in the event queue. */
+    public boolean r() {
+        return R.isSet(dword0);
+    }
+
+    /** CD.A: terminated transactions abort (rather than RAZ/WI with IDR0.TERM_MODEL = 0). */
+    public boolean a() {
+        return A.isSet(dword0);
     }
 
     public int asid() {

@@ -21,7 +21,9 @@ import io.nestor.api.translation.TranslationMode;
  * (the PASID) selects a CD ({@link Smmuv3CdTable}); a request without one follows S1DSS when
  * S1CDMax &gt; 0. Check order: the stream table, STE.V, Config against IDR0.S1P / S2P, the stage-2
  * fields, the stage-1 STE fields (S1CDMax against IDR1.SSIDSIZE, S1Fmt, S1DSS), the SubstreamID,
- * then the CD. Every illegal structure is a {@link FaultException} carrying the SMMUv3 event number
+ * then the CD. Stalling is checked as the architecture requires: STE.S2S on an SMMU without the
+ * stall model is C_BAD_STE; CD.S with STE.S1STALLD set or without the stall model is C_BAD_CD (QEMU
+ * {@code decode_cd} refuses CD.S on its terminate-only SMMU the same way). Every illegal structure is a {@link FaultException} carrying the SMMUv3 event number
  * ({@link Smmuv3EventType}).
  *
  * <p>Tags: the domain tag is STE.S2VMID whenever the SMMU implements stage 2 (the VMID tags
@@ -73,6 +75,10 @@ public final class Smmuv3ConfigDecoder {
         }
         int vmid = s2p ? ste.s2Vmid() & (Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? 0xFFFF : 0xFF) : 0;
         StageConfig stage2 = s2 ? Smmuv3StageDecoder.stage2(ste, idr0, idr3, idr5) : null;
+        boolean canStall = Smmuv3Idr0.get(Smmuv3Idr0.STALL_MODEL, idr0) != Smmuv3Idr0.STALL_MODEL_TERMINATE_ONLY;
+        if (s2 && ste.s2S() && !canStall) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
+        }
         if (!s1) {
             return new TranslationConfig(TranslationMode.STAGE2, null, stage2, vmid, -1);
         }
@@ -87,6 +93,9 @@ public final class Smmuv3ConfigDecoder {
         Smmuv3StructureAddress where = s2 ? Smmuv3StructureAddress.throughStage2(unit, stage2, vmid)
                 : Smmuv3StructureAddress.PHYSICAL;
         Smmuv3Cd cd = readCd(memory, where, ste, ssid);
+        if (cd.s() && (ste.s1Stalld() || !canStall)) {
+            throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_CD);
+        }
         StageConfig stage1 = Smmuv3StageDecoder.stage1(cd, idr0, idr3, idr5);
         int asid = cd.asid() & (Smmuv3Idr0.get(Smmuv3Idr0.ASID16, idr0) != 0 ? 0xFFFF : 0xFF);
         return new TranslationConfig(s2 ? TranslationMode.NESTED : TranslationMode.STAGE1, stage1, s2 ? stage2 : null,

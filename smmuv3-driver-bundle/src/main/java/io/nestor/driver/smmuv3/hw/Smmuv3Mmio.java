@@ -1,5 +1,6 @@
 package io.nestor.driver.smmuv3.hw;
 
+import io.nestor.api.driver.RegisterField;
 import io.nestor.api.driver.RegisterFile;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.translation.InvalidationScope;
@@ -196,12 +197,12 @@ public final class Smmuv3Mmio {
         }
     }
 
-    private static boolean enabled(RegisterFile regs, io.nestor.api.driver.RegisterField queueEnable) {
+    private static boolean enabled(RegisterFile regs, RegisterField queueEnable) {
         return queueEnable.isSet(Integer.toUnsignedLong(regs.read32(Smmuv3RegisterOffsets.CR0ACK)));
     }
 
     private static void storeUnlessEnabled(RegisterFile regs, int offset, int value,
-            io.nestor.api.driver.RegisterField queueEnable) {
+            RegisterField queueEnable) {
         if (!enabled(regs, queueEnable)) {
             regs.write32(offset, value);
         }

@@ -75,6 +75,15 @@ public final class Smmuv3Queue {
         return pointer < 0;
     }
 
+    /** An entry's bytes as the SMMU writes them: its 64-bit words, little-endian. */
+    public static byte[] entryBytes(long[] dwords) {
+        byte[] bytes = new byte[8 * dwords.length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (dwords[i / 8] >>> (8 * (i % 8)));
+        }
+        return bytes;
+    }
+
     private Smmuv3Queue() {
     }
 }

@@ -11,8 +11,8 @@ import io.nestor.api.translation.FaultException;
  * {@code 64 * n + b} is bit {@code b} of {@code dword(n)}.
  *
  * @param dword0 bits 63:0 (V, Config, S1Fmt, S1ContextPtr, S1CDMax)
- * @param dword1 bits 127:64 (S1DSS, ...)
- * @param dword2 bits 191:128 (S2VMID, S2T0SZ, S2SL0, S2TG, S2PS, S2AA64, S2HD, S2HA, ...)
+ * @param dword1 bits 127:64 (S1DSS, S1STALLD, ...)
+ * @param dword2 bits 191:128 (S2VMID, S2T0SZ, S2SL0, S2TG, S2PS, S2AA64, S2HD, S2HA, S2S, S2R, ...)
  * @param dword3 bits 255:192 (S2TTB)
  */
 public record Smmuv3Ste(long dword0, long dword1, long dword2, long dword3) {
@@ -29,7 +29,10 @@ public record Smmuv3Ste(long dword0, long dword1, long dword2, long dword3) {
     public static final RegisterField S2TG = RegisterField.bits("S2TG", 47, 46);
     public static final RegisterField S2PS = RegisterField.bits("S2PS", 50, 48);
     public static final RegisterField S2AA64 = RegisterField.bit("S2AA64", 51);
+    public static final RegisterField S1STALLD = RegisterField.bit("S1STALLD", 27);
     public static final RegisterField S2HD = RegisterField.bit("S2HD", 55);
+    public static final RegisterField S2S = RegisterField.bit("S2S", 57);
+    public static final RegisterField S2R = RegisterField.bit("S2R", 58);
     public static final RegisterField S2HA = RegisterField.bit("S2HA", 56);
     public static final RegisterField S2TTB = RegisterField.bits("S2TTB", 51, 4);
 
@@ -114,6 +117,21 @@ public record Smmuv3Ste(long dword0, long dword1, long dword2, long dword3) {
 
     public boolean s2Ha() {
         return S2HA.isSet(dword2);
+    }
+
+    /** STE.S1STALLD: stage-1 stalls are forbidden (a CD with S = 1 is then illegal). */
+    public boolean s1Stalld() {
+        return S1STALLD.isSet(dword1);
+    }
+
+    /** STE.S2S: stage-2 faults stall. */
+    public boolean s2S() {
+        return S2S.isSet(dword2);
+    }
+
+    /** STE.S2R: stage-2 translation faults are recorded in the event queue. */
+    public boolean s2R() {
+        return S2R.isSet(dword2);
     }
 
     public long s2Ttb() {

@@ -35,8 +35,10 @@ interface Smmuv3StructureAddress {
                 return unit.translateStage2(stage2, vmid, ipa, Access.READ);
             } catch (FaultException e) {
                 Fault f = e.fault();
-                throw new FaultException(new Fault(FaultStage.STAGE2, f.reason(), f.level(), f.access(), f.iova(), ipa,
-                        false, CD_FETCH_MARK));
+                // Configuration decode does not know the transaction's address or access: 0, as
+                // for every configuration fault.
+                throw new FaultException(new Fault(FaultStage.STAGE2, f.reason(), f.level(), 0, 0, ipa, false,
+                        CD_FETCH_MARK));
             }
         };
     }

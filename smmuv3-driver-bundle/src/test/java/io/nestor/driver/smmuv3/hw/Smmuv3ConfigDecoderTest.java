@@ -574,4 +574,27 @@ class Smmuv3ConfigDecoderTest {
         assertEquals(0x04, event(unit, SID, 3));
         assertTrue(fetches.isEmpty());
     }
+
+    // ---- stall configuration -------------------------------------------------------------------
+
+    @Test
+    void stallBitsNeedTheStallModelAndCdSIsRefusedUnderS1stalld() throws Exception {
+        // Terminate-only SMMU: STE.S2S (bit 185 = dword 2 bit 57) is C_BAD_STE, CD.S (bit 44) C_BAD_CD.
+        TestUnit unit = linearUnit(Features.typical());
+        writeSte(STRTAB + SID * 64L, ste0(0b110), 0, ste2(9, 0, 25, 1) | 1L << 57, S2_ROOT);
+        assertEquals(0x04, event(unit, SID, DeviceInfo.NO_PASID));
+        writeSte(STRTAB + SID * 64L, s1ste0(0b101, 0, CD_TABLE, 0), 0, 0);
+        writeCd(CD_TABLE, cd0(16, 1) | 1L << 44, S1_ROOT);
+        assertEquals(0x0A, event(unit, SID, DeviceInfo.NO_PASID));
+
+        // With the stall model both are fine, unless STE.S1STALLD (bit 91 = dword 1 bit 27) forbids S1 stalls.
+        Features f = Features.typical();
+        f.stall = true;
+        TestUnit stalling = linearUnit(f);
+        assertEquals(TranslationMode.STAGE1, decode(stalling, DeviceInfo.NO_PASID).mode());
+        writeSte(STRTAB + SID * 64L, s1ste0(0b101, 0, CD_TABLE, 0), 1L << 27, 0);
+        assertEquals(0x0A, event(stalling, SID, DeviceInfo.NO_PASID));
+        writeSte(STRTAB + SID * 64L, ste0(0b110), 0, ste2(9, 0, 25, 1) | 1L << 57, S2_ROOT);
+        assertEquals(TranslationMode.STAGE2, decode(stalling, DeviceInfo.NO_PASID).mode());
+    }
 }

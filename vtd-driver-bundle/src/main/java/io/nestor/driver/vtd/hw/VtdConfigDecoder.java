@@ -20,6 +20,9 @@ import io.nestor.driver.vtd.hw.format.VtdSecondStageFormat;
  * {@code vtd_dev_to_context_entry}, {@code vtd_ce_get_rid2pasid_entry}, {@code vtd_get_pe_from_pasid_table};
  * Nestor {@code hw-formats.md} 1.2-1.4).
  *
+ * <p>The root table is the one GCMD.SRTP latched ({@link VtdRegisterOffsets#LATCHED_ROOT_TABLE},
+ * written by {@link VtdMmio}); a later RTADDR write without SRTP changes nothing.
+ *
  * <p>With GSTS.TES clear the unit does not remap: DMA passes through untranslated (VT-d spec 10.4.4).
  *
  * <p>Every absent or invalid structure raises a {@link FaultException} carrying a
@@ -62,7 +65,8 @@ public final class VtdConfigDecoder {
         long ecap = unit.registers().read64(VtdRegisterOffsets.ECAP);
         int haw = unit.features().outputAddressBits();
 
-        long rtaddr = unit.registers().read64(VtdRegisterOffsets.RTADDR);
+        // The walk starts from the root table latched by the last SRTP, not from what RTADDR holds now.
+        long rtaddr = unit.registers().read64(VtdRegisterOffsets.LATCHED_ROOT_TABLE);
         long ttm = (rtaddr >>> TTM_SHIFT) & 3;
         if (ttm == 0) {
             // Legacy-mode tables are not emulated; QEMU names 0x31 "invalid TTM in RTADDR".

@@ -65,6 +65,19 @@ public final class VtdRegisterOffsets {
     public static final int FAULT_RECORD_COUNT = 8;
     public static final int FAULT_RECORD_SIZE = 16;
 
+    /**
+     * Start of the hardware-internal latches: state the silicon keeps in flip-flops that software
+     * cannot address, stored here because the driver keeps no state. No architected register lies
+     * this high (the register file is 128 KiB); {@link VtdMmio} ignores software writes here.
+     */
+    public static final int INTERNAL_LATCHES = 0x1F000;
+    /** The root-table address (with TTM) latched by the last GCMD.SRTP; what the walk uses. */
+    public static final int LATCHED_ROOT_TABLE = INTERNAL_LATCHES;
+    /** Index of the fault-recording register the next primary fault is written to (32 bits). */
+    public static final int NEXT_FAULT_RECORD = INTERNAL_LATCHES + 8;
+    /** End (exclusive) of the internal latches. */
+    public static final int INTERNAL_LATCHES_END = INTERNAL_LATCHES + 16;
+
     private VtdRegisterOffsets() {
     }
 }

@@ -9,8 +9,8 @@ import io.nestor.api.driver.UnitContext;
  *
  * <p>All features are checked and CAP / ECAP composed before the first register write, so a unit
  * whose features cannot be encoded is left untouched (no partial reset). After reset: VER, CAP and
- * ECAP hold the identification values; GCMD, GSTS, RTADDR, the queues and the fault-recording
- * registers are zero (translation disabled); the three event-control registers have their interrupt
+ * ECAP hold the identification values; GCMD, GSTS, RTADDR, the queues, the fault-recording
+ * registers and the internal latches ({@link VtdRegisterOffsets#INTERNAL_LATCHES}) are zero (translation disabled); the three event-control registers have their interrupt
  * mask (IM, bit 31) set, as the specification requires for FECTL / IECTL / PECTL at reset.
  */
 public final class VtdUnitReset {
@@ -31,7 +31,8 @@ public final class VtdUnitReset {
         int needed = Math.max(
                 VtdCapabilityRegister.faultRecordOffset(cap)
                         + VtdCapabilityRegister.faultRecordCount(cap) * VtdRegisterOffsets.FAULT_RECORD_SIZE,
-                VtdExtendedCapabilityRegister.iotlbOffset(ecap) + 16);
+                Math.max(VtdExtendedCapabilityRegister.iotlbOffset(ecap) + 16,
+                        VtdRegisterOffsets.INTERNAL_LATCHES_END));
         if (regs.size() < needed) {
             throw new IllegalArgumentException(unit.name() + ": register file of " + regs.size()
                     + " bytes is smaller than the " + needed + " bytes a VT-d unit needs");

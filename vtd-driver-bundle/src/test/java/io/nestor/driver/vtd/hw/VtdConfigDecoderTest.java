@@ -59,8 +59,13 @@ class VtdConfigDecoderTest {
 
     private static void enable(MemoryTestUnit u) {
         VtdUnitReset.reset(u);
-        u.registers().write64(VtdRegisterOffsets.RTADDR, ROOT | RTADDR_SCALABLE);
-        u.registers().write32(VtdRegisterOffsets.GSTS, 0xC0000000); // TES | RTPS
+        latchRoot(u, ROOT | RTADDR_SCALABLE);
+    }
+
+    /** Software's sequence: write RTADDR, then GCMD with SRTP (and TE kept on). */
+    private static void latchRoot(MemoryTestUnit u, long rtaddr) {
+        VtdMmio.write64(u, VtdRegisterOffsets.RTADDR, rtaddr);
+        VtdMmio.write32(u, VtdRegisterOffsets.GCMD, VtdMmio.GCMD_TE | VtdMmio.GCMD_SRTP);
     }
 
     private static DeviceInfo device(int bus, int devfn) {
@@ -132,17 +137,27 @@ class VtdConfigDecoderTest {
 
     @Test
     void rootTableModeMustBeScalable() {
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, ROOT); // TTM 00, legacy
+        latchRoot(unit, ROOT); // TTM 00, legacy
         assertEquals(0x31, faultCode(PASID));
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, ROOT | (2L << 10)); // reserved
+        latchRoot(unit, ROOT | (2L << 10)); // reserved
         assertEquals(0x30, faultCode(PASID));
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, ROOT | (3L << 10)); // abort-DMA, no ADMS
+        latchRoot(unit, ROOT | (3L << 10)); // abort-DMA, no ADMS
         assertEquals(0x30, faultCode(PASID));
     }
 
     @Test
+    void rtaddrWithoutSrtpLeavesTheLatchedRootTable() {
+        VtdMmio.write64(unit, VtdRegisterOffsets.RTADDR, ROOT); // legacy TTM, not latched
+        assertEquals(ROOT | RTADDR_SCALABLE, unit.registers().read64(VtdRegisterOffsets.LATCHED_ROOT_TABLE));
+        assertEquals(ROOT, unit.registers().read64(VtdRegisterOffsets.RTADDR));
+        assertEquals(0x39, faultCode(PASID), "walk still starts at the latched scalable root table");
+        VtdMmio.write32(unit, VtdRegisterOffsets.GCMD, VtdMmio.GCMD_TE | VtdMmio.GCMD_SRTP);
+        assertEquals(0x31, faultCode(PASID), "after SRTP the legacy TTM applies");
+    }
+
+    @Test
     void rootTableAddressAboveHostWidthIsInvalid() {
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, (1L << 46) | RTADDR_SCALABLE);
+        latchRoot(unit, (1L << 46) | RTADDR_SCALABLE);
         assertEquals(0x30, faultCode(PASID));
     }
 
@@ -410,9 +425,9 @@ class VtdConfigDecoderTest {
     void fetchesBeyondMemoryFaultWithAccessReasons() {
         long beyond = 1L << 32;
         smallMemoryUnit();
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, beyond | RTADDR_SCALABLE);
+        latchRoot(unit, beyond | RTADDR_SCALABLE);
         assertEquals(0x38, faultCode(PASID));
-        unit.registers().write64(VtdRegisterOffsets.RTADDR, ROOT | RTADDR_SCALABLE);
+        latchRoot(unit, ROOT | RTADDR_SCALABLE);
         writeRoot(BUS, beyond | 1, 0);
         assertEquals(0x40, faultCode(PASID));
         writeRoot(BUS, CTX_LOW | 1, 0);

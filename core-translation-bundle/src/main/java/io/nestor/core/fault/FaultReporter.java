@@ -1,0 +1,111 @@
+package io.nestor.core.fault;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.Fault;
+import io.nestor.api.translation.PageRequest;
+import io.nestor.core.unit.DriverLease;
+import io.nestor.core.unit.IommuUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The upward path of faults and page requests: has the unit's hardware (its bound driver) record
+ * them in their vendor format — the VT-d fault log or page request queue, the SMMUv3 event or PRI
+ * queue — then keeps the recent faults per unit and tells the listeners (event streams, iommufd
+ * fault queues, vEVENTQs).
+ *
+ * <p>A unit without a driver still reports the fault upward, with an empty record: the request
+ * faulted whatever the hardware's log says. A driver that cannot record (EOPNOTSUPP) is treated
+ * the same way. Thread-safe; listeners are called on the reporting thread.
+ */
+public final class FaultReporter {
+
+    /** Faults kept per unit for {@link #recent}. */
+    public static final int RECENT_CAPACITY = 256;
+
+    private final Map<String, RecentFaults> recent = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> faultSequence = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> requestSequence = new ConcurrentHashMap<>();
+    private final List<UnitEventListener> listeners = new CopyOnWriteArrayList<>();
+
+    public void addListener(UnitEventListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(UnitEventListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Records and reports a fault of {@code device}'s request. */
+    public FaultEvent fault(IommuUnit unit, DeviceInfo device, int pasid, Fault fault) {
+        byte[] record = new byte[0];
+        if (unit.binding() != null) {
+            try (DriverLease lease = unit.enterDriver(0)) {
+                record = recordOrEmpty(() -> lease.driver().recordFault(unit, device, pasid, fault));
+            } catch (IommuException e) {
+                if (e.errno() != Errno.EAGAIN) {
+                    throw e;
+                }
+                // the driver left between the check and the call: report with no record
+            }
+        }
+        FaultEvent event = new FaultEvent(next(faultSequence, unit.name()), unit.name(), device, pasid, fault,
+                record);
+        recent.computeIfAbsent(unit.name(), n -> new RecentFaults(RECENT_CAPACITY)).add(event);
+        for (UnitEventListener l : listeners) {
+            l.fault(event);
+        }
+        return event;
+    }
+
+    /** Records and reports a page request (or stall) of {@code device}. */
+    public PageRequestEvent pageRequest(IommuUnit unit, DeviceInfo device, PageRequest request) {
+        byte[] record;
+        try (DriverLease lease = unit.enterDriver(0)) {
+            record = lease.driver().recordPageRequest(unit, device, request);
+        }
+        PageRequestEvent event = new PageRequestEvent(next(requestSequence, unit.name()), unit.name(), device,
+                request, record);
+        for (UnitEventListener l : listeners) {
+            l.pageRequest(event);
+        }
+        return event;
+    }
+
+    /** Up to {@code limit} recent faults of the unit, newest first. */
+    public List<FaultEvent> recent(String unit, int limit) {
+        RecentFaults r = recent.get(unit);
+        return r == null ? List.of() : r.newest(limit);
+    }
+
+    /** Faults of the unit that no longer fit the recent list. */
+    public long overwritten(String unit) {
+        RecentFaults r = recent.get(unit);
+        return r == null ? 0 : r.overwritten();
+    }
+
+    private static long next(Map<String, AtomicLong> sequences, String unit) {
+        return sequences.computeIfAbsent(unit, n -> new AtomicLong()).incrementAndGet();
+    }
+
+    private interface Recorder {
+        byte[] record();
+    }
+
+    private static byte[] recordOrEmpty(Recorder recorder) {
+        try {
+            byte[] r = recorder.record();
+            return r == null ? new byte[0] : r;
+        } catch (IommuException e) {
+            if (e.errno() == Errno.EOPNOTSUPP) {
+                return new byte[0];
+            }
+            throw e;
+        }
+    }
+}
