@@ -71,7 +71,7 @@ class Smmuv3DriverTest {
 
     @Test
     void unimplementedOperationsAnswerEopnotsupp() {
-        IommuException e = assertThrows(IommuException.class, () -> driver.attachDevice(resetUnit(), device, null));
+        IommuException e = assertThrows(IommuException.class, () -> driver.attachPasid(resetUnit(), device, 1, null));
         assertEquals(Errno.EOPNOTSUPP, e.errno());
     }
 }
