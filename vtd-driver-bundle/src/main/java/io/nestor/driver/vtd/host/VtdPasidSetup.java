@@ -26,8 +26,15 @@ import java.util.List;
  * first-stage-only and pass-through entries, domain-selective by DID for second-stage and nested ones,
  * whose second-stage entries no PASID-based invalidation reaches), then, when the context entry
  * enables the device TLB, a device-TLB invalidation of everything (type 3 for RID_PASID, type 8 for
- * another PASID), and finally the entry is cleared. Linux then drains the page request queue of the
- * PASID; Nestor does not yet (see {@code intel_iommu_drain_pasid_prq}).
+ * another PASID), and finally the entry is cleared.
+ *
+ * <p><b>Draining page requests</b> ({@code intel_iommu_drain_pasid_prq}, VT-d spec 7.10), after a
+ * teardown when the context entry enables page requests (PRE): a fenced wait, a PASID-based IOTLB
+ * invalidation of the PASID and a PASID-based device-TLB invalidation, submitted with PD on the
+ * trailing wait. Linux first waits for its page-request thread to consume the PASID's pending
+ * requests and retries while PRS.PRO is set; Nestor's host driver consumes no page requests itself
+ * (the core reads them), so it has nothing to wait for, and the hardware model completes the drain
+ * synchronously.
  */
 public final class VtdPasidSetup {
 
@@ -149,6 +156,7 @@ public final class VtdPasidSetup {
         if (!entry.present()) {
             if (entry.faultProcessingDisable()) {
                 VtdDeviceTables.writePasidEntry(memory, address, new long[VtdPasidEntry.QWORDS]);
+                drainPageRequests(unit, context, sourceId, pasid, entry.domainId());
             }
             return;
         }
@@ -168,6 +176,17 @@ public final class VtdPasidSetup {
         }
         VtdQueuedInvalidation.submitSync(unit, flush);
         VtdDeviceTables.writePasidEntry(memory, address, new long[VtdPasidEntry.QWORDS]);
+        drainPageRequests(unit, context, sourceId, pasid, did);
+    }
+
+    /** Linux {@code intel_iommu_drain_pasid_prq}, for a device whose context entry has PRE. */
+    static void drainPageRequests(UnitContext unit, VtdDeviceTables.Context context, int sourceId, int pasid,
+            int did) {
+        if (!context.entry().pageRequestEnable()) {
+            return;
+        }
+        VtdQueuedInvalidation.submitSync(unit, List.of(VtdQiDescriptor.waitFence(VtdQiDescriptor.QI_DONE),
+                VtdQiDescriptor.piotlbPasid(did, pasid), VtdQiDescriptor.pasidDeviceTlb(sourceId, pasid, 0, 0)), true);
     }
 
     /** Linux {@code devtlb_invalidation_with_pasid}: everything the device caches for the PASID. */

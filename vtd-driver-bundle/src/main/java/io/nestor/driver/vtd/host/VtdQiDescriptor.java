@@ -35,6 +35,9 @@ public record VtdQiDescriptor(long q0, long q1, long q2, long q3) {
 
     /** Wait descriptor status-write flag (QI_IWD_STATUS_WRITE) and the value written (QI_DONE). */
     public static final long WAIT_STATUS_WRITE = 1L << 5;
+    /** Wait descriptor fence (QI_IWD_FENCE) and page-request drain (QI_IWD_PRQ_DRAIN). */
+    public static final long WAIT_FENCE = 1L << 6;
+    public static final long WAIT_PAGE_REQUEST_DRAIN = 1L << 7;
     public static final int QI_IN_USE = 1;
     public static final int QI_DONE = 2;
 
@@ -132,6 +135,11 @@ public record VtdQiDescriptor(long q0, long q1, long q2, long q3) {
     /** Invalidation wait (type 5) writing {@code statusData} to {@code statusAddress} when done. */
     public static VtdQiDescriptor waitWithStatus(long statusAddress, int statusData) {
         return of(((long) statusData << 32) | WAIT_STATUS_WRITE | TYPE_WAIT, statusAddress & ~3L);
+    }
+
+    /** Invalidation wait (type 5) with the fence flag and no status write, Linux's drain barrier. */
+    public static VtdQiDescriptor waitFence(int statusData) {
+        return of(((long) statusData << 32) | WAIT_FENCE | TYPE_WAIT, 0);
     }
 
     /** Page group response (type 9), Linux {@code intel_iommu_page_response}. */

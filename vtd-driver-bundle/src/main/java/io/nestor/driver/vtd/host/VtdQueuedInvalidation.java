@@ -43,10 +43,19 @@ public final class VtdQueuedInvalidation {
      *     error; EBUSY when the queue has no room (the hardware is not consuming it)
      */
     public static void submitSync(UnitContext unit, List<VtdQiDescriptor> descriptors) {
+        submitSync(unit, descriptors, false);
+    }
+
+    /**
+     * As {@link #submitSync(UnitContext, List)}; with {@code drainPageRequests} the trailing wait
+     * descriptor also carries PD, so that it completes only once page requests and responses in
+     * flight are drained (Linux {@code QI_OPT_WAIT_DRAIN}; needs ECAP.PDS).
+     */
+    public static void submitSync(UnitContext unit, List<VtdQiDescriptor> descriptors, boolean drainPageRequests) {
         Lock lock = unit.registerLock();
         lock.lock();
         try {
-            submitLocked(unit, descriptors);
+            submitLocked(unit, descriptors, drainPageRequests);
         } finally {
             lock.unlock();
         }
@@ -57,7 +66,7 @@ public final class VtdQueuedInvalidation {
         return (iqa & ~0xFFFL) + ((long) PAGE << (iqa & 7));
     }
 
-    private static void submitLocked(UnitContext unit, List<VtdQiDescriptor> descriptors) {
+    private static void submitLocked(UnitContext unit, List<VtdQiDescriptor> descriptors, boolean drain) {
         RegisterFile regs = unit.registers();
         if ((regs.read32(VtdRegisterOffsets.GSTS) & VtdUnitBringUp.GSTS_QIES) == 0) {
             throw IommuException.of(Errno.EIO, "%s: queued invalidation is not enabled", unit.name());
@@ -85,6 +94,9 @@ public final class VtdQueuedInvalidation {
         long status = statusArea(iqa) + 4L * waitIndex;
         memory.write32(status, VtdQiDescriptor.QI_IN_USE);
         VtdQiDescriptor wait = VtdQiDescriptor.waitWithStatus(status, VtdQiDescriptor.QI_DONE);
+        if (drain) {
+            wait = new VtdQiDescriptor(wait.q0() | VtdQiDescriptor.WAIT_PAGE_REQUEST_DRAIN, wait.q1(), 0, 0);
+        }
         write(memory, base + ((long) waitIndex << shift), wait, wide);
         int newTail = (waitIndex + 1) & (entries - 1);
         VtdRegisterWrites.write64(unit, VtdRegisterOffsets.IQT, (long) newTail << shift);

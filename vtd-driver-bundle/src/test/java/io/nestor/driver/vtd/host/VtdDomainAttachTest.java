@@ -190,7 +190,7 @@ class VtdDomainAttachTest {
         TestUnitContext u = upUnit(Features.typical()); // no FL5LP, no EAFS
         DomainDescriptor parent = DRIVER.allocPagingDomain(u, IommuHwptAllocFlags.NEST_PARENT);
         DRIVER.attachDevice(u, NIC, parent);
-        long[] before = entry(u, NIC, 0).qword(0) == 0 ? null : new long[] {entry(u, NIC, 0).qword(0)};
+        long before = entry(u, NIC, 0).qword(0);
         int pages = u.livePages();
         for (byte[] bad : List.of(s1(0, 0x5000, 39), s1(0, 0x5000, 57), s1(IommuHwptVtdS1.FLAG_EAFE, 0x5000, 48))) {
             DomainDescriptor n = DRIVER.allocNestedDomain(u, parent, 0, VTD_S1, bad);
@@ -198,7 +198,7 @@ class VtdDomainAttachTest {
             fails(Errno.EINVAL, () -> DRIVER.attachPasid(u, NIC, 3, n));
         }
         assertEquals(pages, u.livePages());
-        assertEquals(before[0], entry(u, NIC, 0).qword(0), "the RID keeps its domain");
+        assertEquals(before, entry(u, NIC, 0).qword(0), "the RID keeps its domain");
         assertTrue(u.invalidations().isEmpty());
     }
 
@@ -214,15 +214,25 @@ class VtdDomainAttachTest {
             assertEquals(0, entry(u, NIC, 0).qword(i), "cleared entry");
         }
         int did = d.tag();
-        // PASID-selective PASID cache, domain-selective IOTLB (second stage); the device TLB has no scope
+        // PASID-selective PASID cache, domain-selective IOTLB (second stage); the device TLB has no scope;
+        // then NIC's page requests are drained (PRE), with a PASID-based IOTLB invalidation
         assertEquals(List.of(new InvalidationScope.DomainConfig(0, did, 0), new InvalidationScope.DomainConfig(0, did, -1),
-                new InvalidationScope.Domain(0, did)), u.invalidations());
+                new InvalidationScope.Domain(0, did), new InvalidationScope.AddressSpace(0, did, 0)), u.invalidations());
 
         u.invalidations().clear();
         VtdDomainAttach.attachPassThrough(u, NIC, 7);
+        long base = u.registers().read64(VtdRegisterOffsets.IQA) & ~0xFFFL;
+        long tail = u.registers().read64(VtdRegisterOffsets.IQT);
         DRIVER.detach(u, NIC, 7);
         assertEquals(List.of(new InvalidationScope.DomainConfig(0, 1, 7), new InvalidationScope.DomainConfig(0, 1, -1),
-                new InvalidationScope.AddressSpace(0, 1, 7)), u.invalidations(), "PASID-based for pass-through");
+                new InvalidationScope.AddressSpace(0, 1, 7), new InvalidationScope.AddressSpace(0, 1, 7)),
+                u.invalidations(), "PASID-based for pass-through, then the drain");
+        // teardown: PASID cache, PASID IOTLB, PASID device TLB, wait; drain: fenced wait, PASID IOTLB,
+        // PASID device TLB, wait with PD
+        long drainWait = base + tail + 7 * 32;
+        assertEquals(VtdQiDescriptor.TYPE_WAIT | VtdQiDescriptor.WAIT_FENCE, u.memory().read64(base + tail + 4 * 32) & 0xFF);
+        assertEquals(VtdQiDescriptor.WAIT_PAGE_REQUEST_DRAIN | VtdQiDescriptor.WAIT_STATUS_WRITE | VtdQiDescriptor.TYPE_WAIT,
+                u.memory().read64(drainWait) & 0xFF);
 
         u.invalidations().clear();
         DRIVER.detach(u, NIC, 7);
