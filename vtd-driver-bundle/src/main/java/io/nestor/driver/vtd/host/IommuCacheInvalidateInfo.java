@@ -49,7 +49,8 @@ public record IommuCacheInvalidateInfo(int argsz, int version, int cache, int gr
 
     public static IommuCacheInvalidateInfo parse(byte[] data) {
         if (data == null || data.length < UNION_OFFSET) {
-            throw IommuException.of(Errno.EFAULT, "cache_invalidate_info of %d bytes is shorter than its %d-byte header",
+            throw IommuException.of(Errno.EFAULT,
+                    "cache_invalidate_info of %d bytes is shorter than its %d-byte header",
                     data == null ? 0 : data.length, UNION_OFFSET);
         }
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

@@ -65,7 +65,8 @@ public record IommuGpasidBindData(int argsz, int version, int format, int addrWi
         }
         int format = b.getInt(8);
         if (format == FORMAT_INTEL_VTD && argsz < SIZE) {
-            throw IommuException.of(Errno.EINVAL, "gpasid_bind_data argsz %d below %d for the VT-d format", argsz, SIZE);
+            throw IommuException.of(Errno.EINVAL,
+                    "gpasid_bind_data argsz %d below %d for the VT-d format", argsz, SIZE);
         }
         int copied = (int) Math.min(argsz, SIZE);
         if (data.length < copied) {

@@ -31,33 +31,38 @@ import io.nestor.api.error.IommuException;
 public final class VtdDomainAttach {
 
     public static void attachDevice(UnitContext unit, DeviceInfo device, DomainDescriptor domain) {
-        checkSourceId(unit, device);
-        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
-        long[] entry = entryFor(unit, caps, domain);
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
-        VtdPasidSetup.tearDown(unit, context, device.sourceId(), VtdDeviceTables.RID_PASID);
-        VtdPasidSetup.install(unit, caps, context, VtdDeviceTables.RID_PASID, entry);
+        VtdStructureLock.run(unit, () -> {
+            checkSourceId(unit, device);
+            VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+            long[] entry = entryFor(unit, caps, domain);
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
+            VtdPasidSetup.tearDown(unit, context, device.sourceId(), VtdDeviceTables.RID_PASID);
+            VtdPasidSetup.install(unit, caps, context, VtdDeviceTables.RID_PASID, entry);
+        });
     }
 
     public static void attachPasid(UnitContext unit, DeviceInfo device, int pasid, DomainDescriptor domain) {
-        checkSourceId(unit, device);
-        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
-        checkPasid(unit, caps, device, pasid);
-        DomainDescriptor secondStage = domain.nested() ? VtdNestedDomainData.of(domain).parent() : domain;
-        if ((secondStage.flags() & IommuHwptAllocFlags.DIRTY_TRACKING) != 0) {
-            throw IommuException.of(Errno.EINVAL, "%s: domain DID %d tracks dirty pages, not attachable to PASID %d",
-                    unit.name(), secondStage.tag(), pasid);
-        }
-        long[] entry = entryFor(unit, caps, domain);
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context existing = VtdDeviceTables.findContext(unit, root, device.sourceId());
-        if (existing != null && VtdPasidSetup.present(unit, existing, pasid)) {
-            throw IommuException.of(Errno.EBUSY, "%s: PASID %d of %s is already attached", unit.name(), pasid,
-                    device.name());
-        }
-        VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
-        VtdPasidSetup.install(unit, caps, context, pasid, entry);
+        VtdStructureLock.run(unit, () -> {
+            checkSourceId(unit, device);
+            VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+            checkPasid(unit, caps, device, pasid);
+            DomainDescriptor secondStage = domain.nested() ? VtdNestedDomainData.of(domain).parent() : domain;
+            if ((secondStage.flags() & IommuHwptAllocFlags.DIRTY_TRACKING) != 0) {
+                throw IommuException.of(Errno.EINVAL,
+                        "%s: domain DID %d tracks dirty pages, not attachable to PASID %d",
+                        unit.name(), secondStage.tag(), pasid);
+            }
+            long[] entry = entryFor(unit, caps, domain);
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context existing = VtdDeviceTables.findContext(unit, root, device.sourceId());
+            if (existing != null && VtdPasidSetup.present(unit, existing, pasid)) {
+                throw IommuException.of(Errno.EBUSY, "%s: PASID %d of %s is already attached", unit.name(), pasid,
+                        device.name());
+            }
+            VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
+            VtdPasidSetup.install(unit, caps, context, pasid, entry);
+        });
     }
 
     /**
@@ -66,39 +71,43 @@ public final class VtdDomainAttach {
      * operation reaches it yet: the SPI has no identity domain.
      */
     public static void attachPassThrough(UnitContext unit, DeviceInfo device, int pasid) {
-        checkSourceId(unit, device);
-        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
-        int entryPasid = pasid == DeviceInfo.NO_PASID ? VtdDeviceTables.RID_PASID : pasid;
-        if (pasid != DeviceInfo.NO_PASID) {
-            checkPasid(unit, caps, device, pasid);
-        }
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
-        if (pasid == DeviceInfo.NO_PASID) {
-            VtdPasidSetup.tearDown(unit, context, device.sourceId(), entryPasid);
-        }
-        VtdPasidSetup.install(unit, caps, context, entryPasid, VtdPasidSetup.passThroughEntry(caps));
+        VtdStructureLock.run(unit, () -> {
+            checkSourceId(unit, device);
+            VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+            int entryPasid = pasid == DeviceInfo.NO_PASID ? VtdDeviceTables.RID_PASID : pasid;
+            if (pasid != DeviceInfo.NO_PASID) {
+                checkPasid(unit, caps, device, pasid);
+            }
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
+            if (pasid == DeviceInfo.NO_PASID) {
+                VtdPasidSetup.tearDown(unit, context, device.sourceId(), entryPasid);
+            }
+            VtdPasidSetup.install(unit, caps, context, entryPasid, VtdPasidSetup.passThroughEntry(caps));
+        });
     }
 
     /** Puts the RID ({@link DeviceInfo#NO_PASID}) or one PASID back to blocked DMA (a cleared entry). */
     public static void detach(UnitContext unit, DeviceInfo device, int pasid) {
-        checkSourceId(unit, device);
-        if (pasid != DeviceInfo.NO_PASID && (pasid <= 0 || pasid > 0xFFFFF)) {
-            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 1..%d", unit.name(), pasid, 0xFFFFF);
-        }
-        if (!VtdUnitBringUp.rootTableLatched(unit)) {
-            return;
-        }
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context context = VtdDeviceTables.findContext(unit, root, device.sourceId());
-        if (context == null) {
-            return;
-        }
-        int entryPasid = pasid == DeviceInfo.NO_PASID ? VtdDeviceTables.RID_PASID : pasid;
-        if ((entryPasid >>> 6) >= context.entry().pasidDirectoryEntries()) {
-            return;
-        }
-        VtdPasidSetup.tearDown(unit, context, device.sourceId(), entryPasid);
+        VtdStructureLock.run(unit, () -> {
+            checkSourceId(unit, device);
+            if (pasid != DeviceInfo.NO_PASID && (pasid <= 0 || pasid > 0xFFFFF)) {
+                throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 1..%d", unit.name(), pasid, 0xFFFFF);
+            }
+            if (!VtdUnitBringUp.rootTableLatched(unit)) {
+                return;
+            }
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context context = VtdDeviceTables.findContext(unit, root, device.sourceId());
+            if (context == null) {
+                return;
+            }
+            int entryPasid = pasid == DeviceInfo.NO_PASID ? VtdDeviceTables.RID_PASID : pasid;
+            if ((entryPasid >>> 6) >= context.entry().pasidDirectoryEntries()) {
+                return;
+            }
+            VtdPasidSetup.tearDown(unit, context, device.sourceId(), entryPasid);
+        });
     }
 
     /** The entry a domain needs, after every check that can refuse it. */
@@ -133,7 +142,8 @@ public final class VtdDomainAttach {
     static void checkPasid(UnitContext unit, VtdUnitCapabilities caps, DeviceInfo device, int pasid) {
         int maxPasids = device.pasidCapable() ? Math.min(1 << device.pasidBits(), caps.maxPasids()) : 0;
         if (pasid <= VtdDeviceTables.RID_PASID || pasid >= maxPasids) {
-            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 1..%d of device %s (device %d bits, unit %d PASIDs)",
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: PASID %d outside 1..%d of device %s (device %d bits, unit %d PASIDs)",
                     unit.name(), pasid, maxPasids - 1, device.name(), device.pasidBits(), caps.maxPasids());
         }
     }

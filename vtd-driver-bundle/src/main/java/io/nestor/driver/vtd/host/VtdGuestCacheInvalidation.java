@@ -38,7 +38,8 @@ public final class VtdGuestCacheInvalidation {
         VtdDomainAttach.checkSourceId(unit, device);
         IommuCacheInvalidateInfo info = IommuCacheInvalidateInfo.parse(infoBytes);
         if (parent.nested() || (parent.flags() & IommuHwptAllocFlags.NEST_PARENT) == 0) {
-            throw IommuException.of(Errno.EINVAL, "%s: domain DID %d is not a nesting parent", unit.name(), parent.tag());
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: domain DID %d is not a nesting parent", unit.name(), parent.tag());
         }
         if (info.granularity() != IommuCacheInvalidateInfo.GRANU_DOMAIN
                 && (info.flags() & IommuCacheInvalidateInfo.FLAG_PASID) != 0
@@ -63,7 +64,8 @@ public final class VtdGuestCacheInvalidation {
         VtdDeviceTables.Context context = VtdUnitBringUp.rootTableLatched(unit)
                 ? VtdDeviceTables.findContext(unit, VtdUnitBringUp.ensure(unit), device.sourceId()) : null;
         if (context == null) {
-            throw IommuException.of(Errno.EINVAL, "%s: device %s is not set up on this unit", unit.name(), device.name());
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: device %s is not set up on this unit", unit.name(), device.name());
         }
         VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
         boolean ats = context.entry().deviceTlbEnable();

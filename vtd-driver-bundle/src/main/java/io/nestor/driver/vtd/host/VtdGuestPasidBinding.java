@@ -36,64 +36,70 @@ public final class VtdGuestPasidBinding {
     private static final int PASID_MAX = 1 << 20;
 
     public static void bind(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] bindData) {
-        VtdDomainAttach.checkSourceId(unit, device);
-        IommuGpasidBindData data = IommuGpasidBindData.parse(bindData);
-        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
-        if (data.format() != IommuGpasidBindData.FORMAT_INTEL_VTD) {
-            throw IommuException.of(Errno.EINVAL, "%s: bind format %d, only Intel VT-d (%d)", unit.name(), data.format(),
-                    IommuGpasidBindData.FORMAT_INTEL_VTD);
-        }
-        if ((data.vtdFlags() & ~(IommuGpasidBindData.VTD_LAST - 1)) != 0) {
-            throw IommuException.of(Errno.EINVAL, "%s: VT-d bind flags 0x%x name undefined bits", unit.name(),
-                    data.vtdFlags());
-        }
-        if (device.pasidBits() != 20) {
-            throw IommuException.of(Errno.EINVAL, "%s: device %s has %d PASID bits; binding needs 20", unit.name(),
-                    device.name(), device.pasidBits());
-        }
-        int hpasid = checkHostPasid(unit, caps, data);
-        if (parent.nested() || (parent.flags() & IommuHwptAllocFlags.NEST_PARENT) == 0) {
-            throw IommuException.of(Errno.EINVAL, "%s: domain DID %d is not a nesting parent", unit.name(), parent.tag());
-        }
-        if (!caps.nestedSupported()) {
-            throw IommuException.of(Errno.EINVAL, "%s: no nested translation (ECAP.NEST)", unit.name());
-        }
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context existing = VtdDeviceTables.findContext(unit, root, device.sourceId());
-        if (existing != null && VtdPasidSetup.present(unit, existing, hpasid)) {
-            throw IommuException.of(Errno.EBUSY, "%s: PASID %d of %s is already bound", unit.name(), hpasid,
-                    device.name());
-        }
-        checkEntryFields(unit, caps, data, parent);
-        VtdDomainAttach.checkPaging(unit, caps, parent);
-        IommuHwptVtdS1 s1 = new IommuHwptVtdS1(s1Flags(data.vtdFlags()), data.gpgd(), data.addrWidth(), 0);
-        long[] entry = VtdPasidSetup.nestedEntry(caps, parent.tag(), s1, parent);
-        VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
-        VtdPasidSetup.install(unit, caps, context, hpasid, entry);
+        VtdStructureLock.run(unit, () -> {
+            VtdDomainAttach.checkSourceId(unit, device);
+            IommuGpasidBindData data = IommuGpasidBindData.parse(bindData);
+            VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+            if (data.format() != IommuGpasidBindData.FORMAT_INTEL_VTD) {
+                throw IommuException.of(Errno.EINVAL,
+                        "%s: bind format %d, only Intel VT-d (%d)", unit.name(), data.format(),
+                        IommuGpasidBindData.FORMAT_INTEL_VTD);
+            }
+            if ((data.vtdFlags() & ~(IommuGpasidBindData.VTD_LAST - 1)) != 0) {
+                throw IommuException.of(Errno.EINVAL, "%s: VT-d bind flags 0x%x name undefined bits", unit.name(),
+                        data.vtdFlags());
+            }
+            if (device.pasidBits() != 20) {
+                throw IommuException.of(Errno.EINVAL, "%s: device %s has %d PASID bits; binding needs 20", unit.name(),
+                        device.name(), device.pasidBits());
+            }
+            int hpasid = checkHostPasid(unit, caps, data);
+            if (parent.nested() || (parent.flags() & IommuHwptAllocFlags.NEST_PARENT) == 0) {
+                throw IommuException.of(Errno.EINVAL,
+                        "%s: domain DID %d is not a nesting parent", unit.name(), parent.tag());
+            }
+            if (!caps.nestedSupported()) {
+                throw IommuException.of(Errno.EINVAL, "%s: no nested translation (ECAP.NEST)", unit.name());
+            }
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context existing = VtdDeviceTables.findContext(unit, root, device.sourceId());
+            if (existing != null && VtdPasidSetup.present(unit, existing, hpasid)) {
+                throw IommuException.of(Errno.EBUSY, "%s: PASID %d of %s is already bound", unit.name(), hpasid,
+                        device.name());
+            }
+            checkEntryFields(unit, caps, data, parent);
+            VtdDomainAttach.checkPaging(unit, caps, parent);
+            IommuHwptVtdS1 s1 = new IommuHwptVtdS1(s1Flags(data.vtdFlags()), data.gpgd(), data.addrWidth(), 0);
+            long[] entry = VtdPasidSetup.nestedEntry(caps, parent.tag(), s1, parent);
+            VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
+            VtdPasidSetup.install(unit, caps, context, hpasid, entry);
+        });
     }
 
     public static void unbind(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] bindData) {
-        VtdDomainAttach.checkSourceId(unit, device);
-        IommuGpasidBindData data = IommuGpasidBindData.parse(bindData);
-        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
-        int hpasid = checkHostPasid(unit, caps, data);
-        if (!VtdUnitBringUp.rootTableLatched(unit)) {
-            return;
-        }
-        long root = VtdUnitBringUp.ensure(unit);
-        VtdDeviceTables.Context context = VtdDeviceTables.findContext(unit, root, device.sourceId());
-        if (context == null || (hpasid >>> 6) >= context.entry().pasidDirectoryEntries()) {
-            return;
-        }
-        VtdPasidEntry entry = VtdPasidSetup.presentEntry(unit, context, hpasid);
-        if (entry == null) {
-            return;
-        }
-        if (entry.pgtt() != VtdPasidEntry.PGTT_NESTED || entry.domainId() != parent.tag()) {
-            throw IommuException.of(Errno.EINVAL, "%s: PASID %d of %s is not bound over domain DID %d", unit.name(),
-                    hpasid, device.name(), parent.tag());
-        }
-        VtdPasidSetup.tearDown(unit, context, device.sourceId(), hpasid);
+        VtdStructureLock.run(unit, () -> {
+            VtdDomainAttach.checkSourceId(unit, device);
+            IommuGpasidBindData data = IommuGpasidBindData.parse(bindData);
+            VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+            int hpasid = checkHostPasid(unit, caps, data);
+            if (!VtdUnitBringUp.rootTableLatched(unit)) {
+                return;
+            }
+            long root = VtdUnitBringUp.ensure(unit);
+            VtdDeviceTables.Context context = VtdDeviceTables.findContext(unit, root, device.sourceId());
+            if (context == null || (hpasid >>> 6) >= context.entry().pasidDirectoryEntries()) {
+                return;
+            }
+            VtdPasidEntry entry = VtdPasidSetup.presentEntry(unit, context, hpasid);
+            if (entry == null) {
+                return;
+            }
+            if (entry.pgtt() != VtdPasidEntry.PGTT_NESTED || entry.domainId() != parent.tag()) {
+                throw IommuException.of(Errno.EINVAL, "%s: PASID %d of %s is not bound over domain DID %d", unit.name(),
+                        hpasid, device.name(), parent.tag());
+            }
+            VtdPasidSetup.tearDown(unit, context, device.sourceId(), hpasid);
+        });
     }
 
     private static int checkHostPasid(UnitContext unit, VtdUnitCapabilities caps, IommuGpasidBindData data) {
@@ -117,7 +123,8 @@ public final class VtdGuestPasidBinding {
             case IommuHwptVtdS1.ADDR_WIDTH_4LEVEL:
                 break;
             default:
-                throw IommuException.of(Errno.EINVAL, "%s: invalid guest address width %d", unit.name(), data.addrWidth());
+                throw IommuException.of(Errno.EINVAL,
+                        "%s: invalid guest address width %d", unit.name(), data.addrWidth());
         }
         int width = parent.addressWidth();
         if (width < 64 && Long.compareUnsigned(data.gpgd(), (1L << width) - 1) > 0) {

@@ -62,7 +62,8 @@ public final class VtdPasidSetup {
                     unit.name());
         }
         if (s1.eafe() && !caps.extendedAccessFlag()) {
-            throw IommuException.of(Errno.EINVAL, "%s: IOMMU_VTD_S1_EAFE without extended access flag support (ECAP.EAFS)",
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: IOMMU_VTD_S1_EAFE without extended access flag support (ECAP.EAFS)",
                     unit.name());
         }
     }

@@ -32,17 +32,26 @@ public final class VtdUserInvalidation {
 
     public static int invalidate(UnitContext unit, DomainDescriptor domain, int dataType, int entryLen,
             byte[] entries) {
+        // the attachments found must not change before their invalidations are queued
+        return VtdStructureLock.with(unit, () -> invalidateLocked(unit, domain, dataType, entryLen, entries));
+    }
+
+    private static int invalidateLocked(UnitContext unit, DomainDescriptor domain, int dataType, int entryLen,
+            byte[] entries) {
         if (!domain.nested()) {
-            throw IommuException.of(Errno.EINVAL, "%s: domain DID %d is not nested; user invalidation needs a nested domain",
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: domain DID %d is not nested; user invalidation needs a nested domain",
                     unit.name(), domain.tag()).withOutValue("entry_num", 0);
         }
         if (dataType != IommuHwptVtdS1Invalidate.DATA_TYPE) {
-            throw IommuException.of(Errno.EINVAL, "%s: invalidation data type %d, only IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 (%d)",
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: invalidation data type %d, only IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 (%d)",
                     unit.name(), dataType, IommuHwptVtdS1Invalidate.DATA_TYPE).withOutValue("entry_num", 0);
         }
         int count = entryLen > 0 ? entries.length / entryLen : 0;
         if ((entryLen == 0 && entries.length != 0) || (entryLen > 0 && entries.length % entryLen != 0)) {
-            throw IommuException.of(Errno.EINVAL, "%s: %d bytes of entries is not a multiple of entry_len %d", unit.name(),
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: %d bytes of entries is not a multiple of entry_len %d", unit.name(),
                     entries.length, entryLen).withOutValue("entry_num", 0);
         }
         VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
@@ -72,7 +81,8 @@ public final class VtdUserInvalidation {
                     e.flags(), e.reserved());
         }
         if ((e.addr() & 0xFFF) != 0 || (e.npages() == -1L && e.addr() != 0)) {
-            throw IommuException.of(Errno.EINVAL, "%s: entry %d addr 0x%x npages 0x%x: unaligned, or U64_MAX pages from a non-zero address",
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: entry %d addr 0x%x npages 0x%x: unaligned, or U64_MAX pages from a non-zero address",
                     unit.name(), index, e.addr(), e.npages());
         }
         if (e.npages() == 0) {
@@ -80,7 +90,8 @@ public final class VtdUserInvalidation {
         }
         if (e.npages() != -1L && (Long.compareUnsigned(e.npages(), 1L << 52) > 0
                 || Long.compareUnsigned(e.addr() + (e.npages() << 12) - 1, e.addr()) < 0)) {
-            throw IommuException.of(Errno.EINVAL, "%s: entry %d range 0x%x + 0x%x pages runs past 2^64", unit.name(), index,
+            throw IommuException.of(Errno.EINVAL,
+                    "%s: entry %d range 0x%x + 0x%x pages runs past 2^64", unit.name(), index,
                     e.addr(), e.npages());
         }
         return e;
@@ -98,7 +109,8 @@ public final class VtdUserInvalidation {
             if (range.everything() || range.mask() > caps.maxAddressMask()) {
                 descriptors.add(VtdQiDescriptor.piotlbPasid(did, a.pasid()));
             } else {
-                descriptors.add(VtdQiDescriptor.piotlbPages(did, a.pasid(), range.address(), range.mask(), entry.leaf()));
+                descriptors.add(VtdQiDescriptor.piotlbPages(did, a.pasid(), range.address(), range.mask(),
+                        entry.leaf()));
             }
             if (a.deviceTlb()) {
                 descriptors.add(deviceTlb(a, range));
