@@ -31,7 +31,8 @@ public final class VtdNestedDomains {
         if (!caps.nestedSupported()) {
             throw IommuException.of(Errno.EOPNOTSUPP, "%s: no nested translation (ECAP.NEST)", unit.name());
         }
-        if ((flags & ~IommuHwptAllocFlags.PASID) != 0) {
+        // iommufd_hwpt_nested_alloc() masks FAULT_ID_VALID away before calling the driver
+        if ((flags & ~(IommuHwptAllocFlags.PASID | IommuHwptAllocFlags.FAULT_ID_VALID)) != 0) {
             throw IommuException.of(Errno.EOPNOTSUPP, "%s: nested domain flags 0x%x, only ALLOC_PASID (0x%x) allowed",
                     unit.name(), flags, IommuHwptAllocFlags.PASID);
         }

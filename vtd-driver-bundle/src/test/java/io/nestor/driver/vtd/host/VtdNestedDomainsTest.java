@@ -41,7 +41,8 @@ class VtdNestedDomainsTest {
     void addressWidthAndFlagsAreCheckedAtAttachNotAtAllocationAsInLinux() {
         TestUnitContext u = unit();
         DomainDescriptor parent = DRIVER.allocPagingDomain(u, IommuHwptAllocFlags.NEST_PARENT);
-        DomainDescriptor n = DRIVER.allocNestedDomain(u, parent, 0, VTD_S1, s1(1L << 9, 0x5000, 39));
+        DomainDescriptor n = DRIVER.allocNestedDomain(u, parent, IommuHwptAllocFlags.FAULT_ID_VALID, VTD_S1,
+                s1(1L << 9, 0x5000, 39));
         assertEquals(39, n.addressWidth());
     }
 
