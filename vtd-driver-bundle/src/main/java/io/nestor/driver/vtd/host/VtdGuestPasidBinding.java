@@ -19,7 +19,9 @@ import io.nestor.driver.vtd.hw.VtdPasidEntry;
  * not the full 20 bits, EINVAL; hpasid 0 or at or beyond 2^20 (or beyond the unit's PASID space),
  * EINVAL; a parent that is not a nest parent, EINVAL; a unit without ECAP.NEST, EINVAL; the PASID
  * already bound, EBUSY; addr_width 48, or 57 with CAP.FL5LP, else EINVAL; a gpgd beyond the parent's
- * address width, EINVAL; SRE without ECAP.SRS, EAFE without ECAP.EAFS, any memory-type flag
+ * address width, EINVAL (Linux compared it with the highest address mapped in the parent,
+ * {@code domain->max_addr}, which a stateless driver does not know; the width is the bound that
+ * cannot change); SRE without ECAP.SRS, EAFE without ECAP.EAFS, any memory-type flag
  * (PCD, PWT, EMTE, CD: not supported), EINVAL.
  *
  * <p>The entry is nested: FSPTPTR = gpgd, FSPM from addr_width, SRE, WPE under SRE, EAFE; the

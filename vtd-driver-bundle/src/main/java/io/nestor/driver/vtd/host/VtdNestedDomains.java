@@ -9,8 +9,8 @@ import io.nestor.api.error.IommuException;
  * Nested (stage-1 over a second-stage parent) domains from {@code struct iommu_hwpt_vtd_s1}, as
  * Linux {@code intel_iommu_domain_alloc_nested()} (drivers/iommu/intel/nested.c) creates them.
  *
- * <p>Check order and errno: a unit without nesting, or flags other than IOMMU_HWPT_ALLOC_PASID,
- * EOPNOTSUPP; a data type other than IOMMU_HWPT_DATA_VTD_S1, EOPNOTSUPP; a parent that is not a
+ * <p>Check order and errno: a unit without nesting, or flags other than IOMMU_HWPT_ALLOC_PASID
+ * (FAULT_ID_VALID is iommufd's and ignored), EOPNOTSUPP; a data type other than IOMMU_HWPT_DATA_VTD_S1, EOPNOTSUPP; a parent that is not a
  * second-stage paging domain allocated with NEST_PARENT, EINVAL; data that is not exactly 24 bytes,
  * EINVAL ({@link IommuHwptVtdS1#parse}). Then the nested domain's own DID (ENOSPC when full). As in
  * Linux, {@code addr_width}, SRE and EAFE are checked against the unit when the domain is attached
