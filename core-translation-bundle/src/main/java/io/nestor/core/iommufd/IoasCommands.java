@@ -90,6 +90,13 @@ public final class IoasCommands {
     /**
      * IOMMU_IOAS_MAP.
      *
+     * <p>The memory is pinned during every MAP, after the IOVA checks. The kernel pins at that point
+     * only when a domain is attached and otherwise defers to the first attach (so a MAP of unmapped
+     * memory into a domain-less IOAS succeeds there and the attach fails with EFAULT); here a region
+     * is the unit of lifetime, so the pin, and its EFAULT, always come at MAP. A read-only region
+     * mapped WRITEABLE answers EFAULT, as {@code pin_user_pages(FOLL_WRITE)} does; the EPERM of
+     * {@code iopt_insert_area} can only arise for COPY.
+     *
      * @return the IOVA mapped at (chosen unless FIXED_IOVA)
      * @throws IommuException in the kernel's order: EOPNOTSUPP (unknown flags, {@code __reserved});
      *     EOVERFLOW ({@code iova} or {@code length} is ULONG_MAX); EINVAL (neither READABLE nor
@@ -224,7 +231,8 @@ public final class IoasCommands {
 
     /**
      * IOMMU_IOAS_UNMAP. {@code iova == 0 && length == U64_MAX} unmaps everything and succeeds on an
-     * empty IOAS.
+     * empty IOAS. A range that cuts an area fails before anything is removed (the kernel keeps the
+     * areas it removed before reaching the cut one; the errno is the same).
      *
      * @return bytes unmapped (the {@code length} written back)
      * @throws IommuException ENOENT (IOAS); EOVERFLOW ({@code iova} or {@code length} is ULONG_MAX, or

@@ -160,7 +160,8 @@ public final class ObjectTable {
                     }
                 }
                 if (round.isEmpty()) {
-                    throw new IllegalStateException("objects " + published.values() + " hold each other");
+                    throw new IllegalStateException("objects " + published.values()
+                            + " hold each other, or a command still holds one");
                 }
             }
             for (IommufdObject o : round) {

@@ -93,6 +93,20 @@ class ContextCloseTest {
     }
 
     @Test
+    void destroyingAnIoasUnmapsEverythingAndGivesThePinsBack() {
+        IommufdFixture fx = new IommufdFixture();
+        MemoryRegion ram = fx.region(VA, 1L << 24, PA, true);
+        int ioas = fx.ioas();
+        fx.map(ioas, RW, VA, 0x10000, 0);
+        fx.map(ioas, RW, VA + 0x20000, 0x10000, 0);
+        assertEquals(2, fx.regions.pinCount(ram.id()));
+        fx.context.destroy(ioas);
+        assertEquals(0, fx.regions.pinCount(ram.id()));
+        assertEquals(Errno.ENOENT, assertThrows(IommuException.class, () -> fx.table(ioas)).errno());
+        fx.regions.destroyRegion(ram.id());
+    }
+
+    @Test
     void destroyedIdsAreReusedLowestFirstAcrossKinds() {
         IommufdFixture fx = new IommufdFixture();
         int a = fx.ioas();

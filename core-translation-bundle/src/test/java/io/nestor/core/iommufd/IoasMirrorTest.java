@@ -115,6 +115,21 @@ class IoasMirrorTest {
     }
 
     @Test
+    void twoDomainsLeaveTheIntersectionOfTheirAperturesAndDetachGivesItBack() {
+        int ioas = fx.ioas();
+        IovaRange low = new IovaRange(0x1000, 0xffff_ffffL);
+        IovaRange high = new IovaRange(0x8000_0000L, (1L << 40) - 1);
+        int h1 = HwptPaging.allocate(fx.context, ioas,
+                () -> new PageTablePagingDomain(new PageTableBuilder(fx.format, fx.allocator), low));
+        HwptPaging.allocate(fx.context, ioas,
+                () -> new PageTablePagingDomain(new PageTableBuilder(fx.format, fx.allocator), high));
+        assertEquals(List.of(new IovaRange(0x8000_0000L, 0xffff_ffffL)),
+                fx.context.ioas().iovaRanges(ioas, 4, 0).ranges());
+        fx.context.destroy(h1);
+        assertEquals(List.of(high), fx.context.ioas().iovaRanges(ioas, 4, 0).ranges());
+    }
+
+    @Test
     void hugePagesOffMapsHostPagesOnly() {
         fx.region(VA, 8 * M2, PA, true);
         int ioas = fx.ioas();
