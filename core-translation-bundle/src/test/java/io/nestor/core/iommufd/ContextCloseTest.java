@@ -128,6 +128,26 @@ class ContextCloseTest {
     }
 
     @Test
+    void aHalfBuiltHwptIsInvisibleToLookupAndDestroy() {
+        IommufdFixture fx = new IommufdFixture();
+        int ioas = fx.ioas();
+        int expectedId = ioas + 1;
+        int[] seen = new int[2];
+        int id = HwptPaging.allocate(fx.context, ioas, () -> {
+            // inside creation: the id is taken but not visible
+            seen[0] = assertThrows(IommuException.class, () -> fx.context.objects().get(expectedId,
+                    ObjectType.HWPT_PAGING, HwptPaging.class)).errno().number();
+            seen[1] = assertThrows(IommuException.class, () -> fx.context.destroy(expectedId)).errno().number();
+            assertEquals(expectedId + 1, fx.ioas(), "the reserved id is not handed out twice");
+            return fx.newDomain();
+        });
+        assertEquals(expectedId, id);
+        assertEquals(Errno.ENOENT.number(), seen[0]);
+        assertEquals(Errno.ENOENT.number(), seen[1]);
+        fx.context.destroy(id);
+    }
+
+    @Test
     void idExhaustionIsEbusyAndLeavesNoHalfBuiltHwpt() {
         IommufdFixture fx = new IommufdFixture(io.nestor.core.testformat.TestPageTableFormat.granule4k(),
                 ContextOptions.defaults().withIdLimit(2), 0x100000);
