@@ -14,6 +14,8 @@ public enum Errno {
     EIO(5),
     ENXIO(6),
     E2BIG(7),
+    /** A bad file descriptor: {@code IOMMU_IOAS_MAP_FILE} naming no memory region. */
+    EBADF(9),
     EAGAIN(11),
     ENOMEM(12),
     EACCES(13),
@@ -26,6 +28,8 @@ public enum Errno {
     ENOTTY(25),
     ERANGE(34),
     EOVERFLOW(75),
+    /** The reply does not fit: {@code IOMMU_IOAS_IOVA_RANGES} with fewer slots than ranges. */
+    EMSGSIZE(90),
     EOPNOTSUPP(95),
     EADDRINUSE(98),
     ETIMEDOUT(110);

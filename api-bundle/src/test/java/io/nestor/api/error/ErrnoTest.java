@@ -17,12 +17,14 @@ class ErrnoTest {
         assertEquals(1, Errno.EPERM.number());
         assertEquals(2, Errno.ENOENT.number());
         assertEquals(7, Errno.E2BIG.number());
+        assertEquals(9, Errno.EBADF.number());
         assertEquals(14, Errno.EFAULT.number());
         assertEquals(16, Errno.EBUSY.number());
         assertEquals(22, Errno.EINVAL.number());
         assertEquals(25, Errno.ENOTTY.number());
         assertEquals(28, Errno.ENOSPC.number());
         assertEquals(75, Errno.EOVERFLOW.number());
+        assertEquals(90, Errno.EMSGSIZE.number());
         assertEquals(95, Errno.EOPNOTSUPP.number());
         assertEquals(98, Errno.EADDRINUSE.number());
     }

@@ -1,0 +1,148 @@
+package io.nestor.core.iommufd;
+
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.core.session.SessionMemory;
+import java.util.List;
+
+/**
+ * One client session's iommufd: the analogue of an open {@code /dev/iommu} ({@code struct
+ * iommufd_ctx}, {@code main.c}). It owns the object table, the session's memory as MAP sees it, the
+ * accounting mode, and the command layers ({@link #ioas()}).
+ *
+ * <p>{@link #close()} destroys every object leaves first, as {@code iommufd_fops_release} does, so
+ * every domain page and every pin goes back; afterwards every command answers EBADF, as an ioctl on
+ * a closed descriptor would.
+ *
+ * <p>Thread-safe: commands may run concurrently; each object guards its own state.
+ */
+public final class IommufdContext implements AutoCloseable {
+    private final ContextOptions options;
+    private final SessionMemory memory;
+    private final ObjectTable objects;
+    private final IoasCommands ioas;
+    private volatile boolean closed;
+    /** {@code IOPT_PAGES_ACCOUNT_MM} when true, else per user (the {@code /dev/iommu} default). */
+    private boolean accountPerProcess;
+
+    public IommufdContext(ContextOptions options, SessionMemory memory) {
+        this.options = options;
+        this.memory = memory;
+        this.objects = new ObjectTable(options.idLimit());
+        this.ioas = new IoasCommands(this);
+    }
+
+    public ContextOptions options() {
+        return options;
+    }
+
+    public SessionMemory memory() {
+        return memory;
+    }
+
+    /** The object table (lookups and DESTROY). */
+    public ObjectTable objects() {
+        checkOpen();
+        return objects;
+    }
+
+    /** The IOAS commands (ALLOC, MAP, MAP_FILE, COPY, UNMAP, IOVA_RANGES, ALLOW_IOVAS). */
+    public IoasCommands ioas() {
+        checkOpen();
+        return ioas;
+    }
+
+    /**
+     * IOMMU_DESTROY.
+     *
+     * @throws IommuException ENOENT for an unknown (or not yet published) id, EBUSY while in use
+     */
+    public void destroy(int id) {
+        checkOpen();
+        objects.destroy(id);
+    }
+
+    /**
+     * IOMMU_OPTION ({@code iommufd_option}): RLIMIT_MODE (global) or HUGE_PAGES (per IOAS).
+     *
+     * @return {@code val64} as written back (the value read, or the value set)
+     * @throws IommuException EOPNOTSUPP for a non-zero {@code __reserved}, an unknown option or op, or
+     *     an object id with RLIMIT_MODE; ENOENT for a bad IOAS; EPERM without CAP_SYS_RESOURCE; EBUSY
+     *     when setting the mode while objects exist; EINVAL for a bad value
+     */
+    public long option(OptionCommand cmd) {
+        checkOpen();
+        if (cmd.reserved() != 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "option __reserved 0x%x is not zero", cmd.reserved());
+        }
+        switch (cmd.optionId()) {
+            case IommufdOption.RLIMIT_MODE:
+                return rlimitMode(cmd);
+            case IommufdOption.HUGE_PAGES:
+                return ioas.hugePages(cmd);
+            default:
+                throw IommuException.of(Errno.EOPNOTSUPP, "unknown option id %d", cmd.optionId());
+        }
+    }
+
+    /** {@code iommufd_option_rlimit_mode}. */
+    private long rlimitMode(OptionCommand cmd) {
+        if (cmd.objectId() != 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "RLIMIT_MODE is global; object id %d given",
+                    Integer.toUnsignedLong(cmd.objectId()));
+        }
+        if (cmd.op() == IommufdOption.OP_GET) {
+            synchronized (this) {
+                return accountPerProcess ? 1 : 0;
+            }
+        }
+        if (cmd.op() == IommufdOption.OP_SET) {
+            if (!options.capSysResource()) {
+                throw IommuException.of(Errno.EPERM, "setting RLIMIT_MODE needs CAP_SYS_RESOURCE");
+            }
+            synchronized (objects) {
+                if (!objects.isEmpty()) {
+                    throw IommuException.of(Errno.EBUSY, "RLIMIT_MODE cannot change while objects exist");
+                }
+                if (cmd.val64() != 0 && cmd.val64() != 1) {
+                    throw IommuException.of(Errno.EINVAL, "RLIMIT_MODE value %d is neither 0 nor 1", cmd.val64());
+                }
+                synchronized (this) {
+                    accountPerProcess = cmd.val64() == 1;
+                }
+            }
+            return cmd.val64();
+        }
+        throw IommuException.of(Errno.EOPNOTSUPP, "unknown option op %d", cmd.op());
+    }
+
+    /**
+     * Closes the session: destroys every object, leaves first.
+     *
+     * @return the objects destroyed, in order (for the shell and tests)
+     */
+    public List<IommufdObject> closeAndReport() {
+        synchronized (this) {
+            if (closed) {
+                return List.of();
+            }
+            closed = true;
+        }
+        return objects.destroyAll();
+    }
+
+    @Override
+    public void close() {
+        closeAndReport();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw IommuException.of(Errno.EBADF, "the iommufd context is closed");
+        }
+    }
+}
