@@ -145,6 +145,11 @@ public final class DriverRegistry implements Platform, UnitHost {
         return ioasidAllocators;
     }
 
+    /** Host physical memory, shared by every unit. */
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
     /** The upward path of the units' faults and page requests. */
     public FaultReporter faults() {
         return faults;
