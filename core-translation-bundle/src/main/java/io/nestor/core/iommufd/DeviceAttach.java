@@ -2,6 +2,7 @@ package io.nestor.core.iommufd;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
+import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import java.util.ArrayList;
@@ -26,6 +27,11 @@ import java.util.List;
  * IOAS on the device's unit is tried in turn, EINVAL meaning "incompatible, try the next"; if none
  * fits, a new one is allocated (flags 0), attached and published. An automatic HWPT is destroyed
  * when its last device leaves.
+ *
+ * <p>A RID attached to a paging HWPT reserves the device's reserved regions (the driver's
+ * {@code reservedRegions}) in that HWPT's IOAS, after the compatibility checks and before the
+ * driver attaches (EADDRINUSE when a mapping or an allowed range is there); they leave with the
+ * RID, and move with a replace only when the IOAS changes. PASID attachments reserve nothing.
  *
  * <p>Every attachment holds one user on its HWPT. Every call either takes full effect or changes
  * nothing: a failed replace leaves the old HWPT attached (for a PASID, which the driver cannot
@@ -92,6 +98,9 @@ final class DeviceAttach {
             DeviceInfo info = dev.info();
             UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
             dev.attachmentsLocked().remove(pasid);
+            if (pasid == DeviceInfo.NO_PASID) {
+                unreserveRegions(dev, h);
+            }
             release(dev, h);
         }
     }
@@ -118,6 +127,9 @@ final class DeviceAttach {
                             dev + ": detach of " + where(pasid) + " failed at teardown", e);
                 }
                 dev.attachmentsLocked().remove(pasid);
+                if (pasid == DeviceInfo.NO_PASID) {
+                    unreserveRegions(dev, h);
+                }
                 release(dev, h);
             }
         }
@@ -132,7 +144,15 @@ final class DeviceAttach {
                     where(pasid), dev.attachmentsLocked().get(pasid));
         }
         checkCompatible(dev, pasid, h);
-        driverAttach(dev, pasid, h);
+        boolean reserved = pasid == DeviceInfo.NO_PASID && reserveRegions(dev, h);
+        try {
+            driverAttach(dev, pasid, h);
+        } catch (RuntimeException e) {
+            if (reserved) {
+                unreserveRegions(dev, h);
+            }
+            throw e;
+        }
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
             dev.context().table().addUser(h);
@@ -144,16 +164,79 @@ final class DeviceAttach {
             return;
         }
         checkCompatible(dev, pasid, h);
-        if (pasid == DeviceInfo.NO_PASID) {
-            driverAttach(dev, pasid, h); // the drivers replace a RID attachment in place
-        } else {
-            replacePasid(dev, pasid, old, h);
+        // reserved regions move only when the IOAS changes (kernel-uapi §1.4)
+        boolean moveRegions = pasid == DeviceInfo.NO_PASID && ioasOf(old) != ioasOf(h);
+        boolean reserved = moveRegions && reserveRegions(dev, h);
+        try {
+            if (pasid == DeviceInfo.NO_PASID) {
+                driverAttach(dev, pasid, h); // the drivers replace a RID attachment in place
+            } else {
+                replacePasid(dev, pasid, old, h);
+            }
+        } catch (RuntimeException e) {
+            if (reserved) {
+                unreserveRegions(dev, h);
+            }
+            throw e;
+        }
+        if (moveRegions) {
+            unreserveRegions(dev, old);
         }
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
             dev.context().table().addUser(h);
         }
         release(dev, old);
+    }
+
+    private static Ioas ioasOf(Hwpt h) {
+        return h instanceof HwptPaging ? ((HwptPaging) h).ioas() : null;
+    }
+
+    /**
+     * {@code iommufd_device_attach_reserved_iova}: the device's reserved regions (all but
+     * DIRECT_RELAXABLE) become reserved IOVA of the paging HWPT's IOAS, owned by the device; one
+     * meeting a mapped area or an allowed range fails the attach with EADDRINUSE, nothing kept. A
+     * driver reporting both a hardware and a software MSI window, or two software ones, is refused
+     * with EINVAL ({@code iopt_table_enforce_dev_resv_regions}'s sanity check).
+     *
+     * @return whether anything was reserved (nested HWPTs and core-only domains reserve nothing)
+     */
+    private static boolean reserveRegions(DeviceObject dev, Hwpt h) {
+        Ioas ioas = ioasOf(h);
+        if (ioas == null || h.unit() == null) {
+            return false;
+        }
+        List<ReservedRegion> regions = UnitDriver.call(dev.platform().registry(), dev.unit(),
+                d -> d.reservedRegions(dev.unit(), dev.info()));
+        long hwMsi = regions.stream().filter(r -> r.type() == ReservedRegion.Type.MSI).count();
+        long swMsi = regions.stream().filter(r -> r.type() == ReservedRegion.Type.SW_MSI).count();
+        if ((hwMsi != 0 && swMsi != 0) || swMsi > 1) {
+            throw IommuException.of(Errno.EINVAL, "%s: the driver reports %d hardware and %d software MSI windows",
+                    dev, hwMsi, swMsi);
+        }
+        IoPageTable iopt = ioas.pageTable();
+        synchronized (iopt) {
+            try {
+                for (ReservedRegion r : regions) {
+                    if (r.type() != ReservedRegion.Type.DIRECT_RELAXABLE) {
+                        iopt.reserve(r.start(), r.last(), dev);
+                    }
+                }
+            } catch (RuntimeException e) {
+                iopt.removeReserved(dev);
+                throw e;
+            }
+        }
+        return true;
+    }
+
+    /** {@code iopt_remove_reserved_iova}. */
+    private static void unreserveRegions(DeviceObject dev, Hwpt h) {
+        Ioas ioas = ioasOf(h);
+        if (ioas != null) {
+            ioas.pageTable().removeReserved(dev);
+        }
     }
 
     /** A PASID has no in-place switch in the SPI: detach, attach, and on failure put the old one back. */

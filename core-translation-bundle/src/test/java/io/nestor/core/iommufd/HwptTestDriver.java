@@ -39,6 +39,7 @@ class HwptTestDriver implements IommuDriver {
     /** "unit/sid/pasid" → domain attached. */
     final Map<String, DomainDescriptor> attached = new ConcurrentHashMap<>();
     volatile boolean flushSupported;
+    volatile List<io.nestor.api.driver.ReservedRegion> reserved = List.of();
     final java.util.Set<Integer> viommuTags = ConcurrentHashMap.newKeySet();
     volatile long capabilities = HwInfo.CAP_DIRTY_TRACKING;
     volatile byte[] hwInfoData = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
@@ -178,6 +179,11 @@ class HwptTestDriver implements IommuDriver {
             byte[] data) {
         calls.add("allocNestedOnViommu " + viommu.tag());
         return new DomainDescriptor(true, viommu.tag(), viommu.parent().rootAddress(), 48, flags, data);
+    }
+
+    @Override
+    public List<io.nestor.api.driver.ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return reserved;
     }
 
     @Override

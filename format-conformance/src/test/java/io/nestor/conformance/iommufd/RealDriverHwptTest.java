@@ -13,6 +13,7 @@ import io.nestor.api.translation.Access;
 import io.nestor.core.iommufd.HwptAllocCommand;
 import io.nestor.core.iommufd.HwptAllocFlags;
 import io.nestor.core.iommufd.HwptInvalidateCommand;
+import io.nestor.core.iommufd.IovaRange;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.pagetable.PageTableBuilder;
 import io.nestor.driver.vtd.host.IommuHwptVtdS1;
@@ -75,8 +76,16 @@ class RealDriverHwptTest {
         p.context.devices().attach(arm, RID, ioas);
         assertEquals(PA + 0x1008, p.dma(NIC, RID, 0x20_1008L, Access.READ));
         assertEquals(PA + 0x1008, p.dma(ARM, RID, 0x20_1008L, Access.READ));
-        long last = p.context.ioas().iovaRanges(ioas, 8, 0).ranges().get(0).last();
-        assertTrue(last <= (1L << 48) - 1, "IOVA_RANGES within both domains' apertures: 0x" + Long.toHexString(last));
+        // both units' reserved regions (SMMUv3 software MSI, VT-d interrupt range) and the narrower aperture
+        assertEquals(java.util.List.of(new IovaRange(0, 0x7ff_ffffL), new IovaRange(0x810_0000L, 0xfedf_ffffL),
+                new IovaRange(0xfef0_0000L, (1L << 48) - 1)), p.context.ioas().iovaRanges(ioas, 8, 0).ranges());
+        IommuException reserved = org.junit.jupiter.api.Assertions.assertThrows(IommuException.class,
+                () -> p.map(ioas, VA, 0x1000, 0xfee0_0000L));
+        assertEquals(Errno.EINVAL, reserved.errno());
+        p.context.devices().detach(arm, RID);
+        assertEquals(java.util.List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 57) - 1)),
+                p.context.ioas().iovaRanges(ioas, 8, 0).ranges(),
+                "the SMMU's window and its 48-bit automatic domain left with its device: dmar0's 57 bits remain");
     }
 
     @Test
