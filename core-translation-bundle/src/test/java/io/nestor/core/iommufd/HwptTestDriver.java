@@ -109,6 +109,7 @@ class HwptTestDriver implements IommuDriver {
 
     @Override
     public PageTableFormat pagingFormat(UnitContext unit, DomainDescriptor domain) {
+        calls.add("pagingFormat " + domain.tag());
         maybeFail("pagingFormat");
         return format;
     }
