@@ -202,7 +202,16 @@ public final class IommufdContext implements AutoCloseable {
             }
             closed = true;
         }
-        return objects.destroyAll();
+        // VFIO's release unbinds every device first (detaching it); then leaves-first destruction
+        List<IommufdObject> order = new java.util.ArrayList<>();
+        for (IommufdObject o : objects.objects()) {
+            if (o instanceof DeviceObject) {
+                DeviceCommands.unbind(objects, (DeviceObject) o);
+                order.add(o);
+            }
+        }
+        order.addAll(objects.destroyAll());
+        return order;
     }
 
     @Override
