@@ -76,4 +76,17 @@ class ReservedRegionsTest {
         int hwpt = f.pagingHwpt(nic, ioas, 0);
         f.failsUnchanged(Errno.EINVAL, () -> f.context.devices().attach(nic, RID, hwpt));
     }
+
+    @Test
+    void aNestedAttachReservesInItsParentsIoas() {
+        int parent = f.pagingHwpt(nic, ioas, HwptAllocFlags.NEST_PARENT);
+        int nested = f.context.hwpts().alloc(HwptAllocCommand.nested(0, nic, parent, HwptTestDriver.NESTED_DATA_TYPE,
+                new byte[8]));
+        f.context.devices().attach(nic, RID, nested);
+        assertEquals(List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, LAST48)), ranges(ioas));
+        f.context.devices().replace(nic, RID, parent);
+        assertEquals(2, ranges(ioas).size(), "same IOAS behind both: the regions stay");
+        f.context.devices().detach(nic, RID);
+        assertEquals(List.of(new IovaRange(0, LAST48)), ranges(ioas));
+    }
 }
