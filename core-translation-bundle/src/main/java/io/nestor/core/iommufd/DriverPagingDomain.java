@@ -186,7 +186,8 @@ final class DriverPagingDomain implements PagingDomain {
             exit(lease);
         }
         flushAndFree(aperture.start(), aperture.last() - aperture.start() + 1);
-        UnitDriver.run(registry, unit, d -> d.freeDomain(unit, descriptor));
+        DriverCleanup.run(registry, unit, "free of domain tag " + descriptor.tag(),
+                d -> d.freeDomain(unit, descriptor));
     }
 
     /** Flushes {@code [iova, iova + size)} everywhere the domain is cached, then frees retired tables. */

@@ -90,7 +90,7 @@ public final class HwptNested extends Hwpt {
         if (descriptor != null) {
             DomainDescriptor d = descriptor;
             descriptor = null;
-            UnitDriver.run(registry, unit, drv -> drv.freeDomain(unit, d));
+            DriverCleanup.run(registry, unit, "free of nested domain tag " + d.tag(), drv -> drv.freeDomain(unit, d));
             if (tagRegistered) {
                 parent.removeDependentTag(d.tag());
             }

@@ -192,7 +192,7 @@ public final class HwptPaging extends Hwpt {
             domain = null;
         } else if (descriptor != null && unit != null) {
             DomainDescriptor d = descriptor;
-            UnitDriver.run(registry, unit, drv -> drv.freeDomain(unit, d));
+            DriverCleanup.run(registry, unit, "free of domain tag " + d.tag(), drv -> drv.freeDomain(unit, d));
         }
         descriptor = null;
         if (fault != null) {

@@ -74,7 +74,7 @@ public final class Viommu extends IommufdObject {
         if (descriptor != null) {
             ViommuDescriptor d = descriptor;
             descriptor = null;
-            UnitDriver.run(registry, unit, drv -> drv.freeViommu(unit, d));
+            DriverCleanup.run(registry, unit, "free of vIOMMU tag " + d.tag(), drv -> drv.freeViommu(unit, d));
             parent.removeDependentTag(d.tag());
         }
         if (parent != null) {

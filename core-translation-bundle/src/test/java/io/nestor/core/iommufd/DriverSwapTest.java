@@ -47,4 +47,21 @@ class DriverSwapTest {
         assertEquals(0, f.tablePages.livePages());
         assertTrue(updated.calls.contains("free " + domain.descriptor().tag()), "freed by the new driver");
     }
+
+    @Test
+    void closingWhileTheUnitHasNoDriverFreesTheCoresPagesAndKeepsTheDriversVisible() {
+        DeviceFixture f = new DeviceFixture();
+        int dev = f.bind(NIC);
+        int ioas = f.ioas();
+        f.mapRegion(ioas, 0x10_0000L, 0x2000);
+        f.context.devices().attach(dev, DeviceInfo.NO_PASID, ioas);
+        long structureBefore = f.registry.structurePages().livePages();
+        f.registry.removeDriver(1); // dmar0 has no driver now; calls fail at once (wait 0)
+        f.context.close();
+        assertEquals(0, f.tablePages.livePages(), "the core's tables were flushed (by the engine) and freed");
+        assertEquals(structureBefore, f.registry.structurePages().livePages(),
+                "the driver's root stays allocated, visibly, as it could not be freed");
+        assertEquals(1, f.registry.runtimeUnit("dmar0").orElseThrow().allocatedIds(HwptTestDriver.TAGS));
+        assertEquals(0, f.bindings.boundCount(), "the device is released anyway");
+    }
 }
