@@ -11,8 +11,10 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.FaultStage;
+import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.PageResponseCode;
@@ -46,6 +48,11 @@ class DeviceDmaTest {
     private final DeviceDma dma = new DeviceDma(registry);
     /** Whether the driver's page request queue is "full", so that the hardware answers at once. */
     private volatile boolean queueFull;
+    /** Whether permission faults stall (an SMMUv3 stream with S2S set). */
+    private volatile boolean stallOnPermission;
+    /** The stalled transactions the "hardware" queued, for the test's host side to resume. */
+    private final java.util.concurrent.BlockingQueue<PageRequest> stalled =
+            new java.util.concurrent.LinkedBlockingQueue<>();
 
     /** Decodes every request to the stage-2 tables above; a "full" page request queue answers at once. */
     private final RecordingDriver driver = new RecordingDriver(IommuDriver.KIND_INTEL_VTD, 1) {
@@ -56,7 +63,17 @@ class DeviceDmaTest {
         }
 
         @Override
+        public boolean stallsOnFault(UnitContext unit, DeviceInfo d, int pasid, Fault fault) {
+            return stallOnPermission && fault.reason() == FaultReason.PERMISSION;
+        }
+
+        @Override
         public byte[] recordPageRequest(UnitContext unit, DeviceInfo d, PageRequest request) {
+            if (request.stall()) {
+                calls.add("stall");
+                stalled.add(request);
+                return new byte[] {2};
+            }
             calls.add("page request " + request.groupIndex());
             if (queueFull) {
                 unit.completePageRequest(request.sourceId(),
@@ -156,5 +173,48 @@ class DeviceDmaTest {
         PageRequest fromNoPri = new PageRequest(noPri.sourceId(), 1, 0x7000, Access.READ, 1, true, false, 0);
         assertEquals(Errno.EOPNOTSUPP,
                 assertThrows(IommuException.class, () -> dma.pageRequest(noPri, fromNoPri, 10)).errno());
+    }
+
+    /** Resumes the next stalled transaction, after {@code fix} ran, as a host driver's CMD_RESUME would. */
+    private Thread resumer(Runnable fix, PageResponseCode code) {
+        Thread t = new Thread(() -> {
+            try {
+                PageRequest s = stalled.take();
+                fix.run();
+                registry.runtimeUnit("dmar0").orElseThrow().completePageRequest(s.sourceId(),
+                        new PageResponse(s.pasid(), s.groupIndex(), true, code));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    @Test
+    void aStalledWriteIsRetriedAfterItsResumeAndSucceeds() throws Exception {
+        stallOnPermission = true;
+        Thread host = resumer(() -> {
+            stage2.unmap(0x10_2000, 0x1000);
+            stage2.map(0x10_2000, PAGE_B + 0x1000, 0x1000, Permission.READ | Permission.WRITE | Permission.USER);
+            registry.engine().invalidate(new InvalidationScope.Domain(0, 9));
+        }, PageResponseCode.SUCCESS);
+        dma.write(device, -1, 0x10_2008, new byte[] {7}, 0, 1);
+        host.join();
+        assertEquals(7, memory.read8(PAGE_B + 0x1008));
+        assertEquals(List.of("stall"), driver.calls, "a stall is not recorded as a fault");
+        assertEquals(0, registry.runtimeUnit("dmar0").orElseThrow().allocatedIds("stag"), "the stall tag is free");
+    }
+
+    @Test
+    void aStalledWriteWhoseResumeAbortsFailsWithoutASecondRecord() throws Exception {
+        stallOnPermission = true;
+        Thread host = resumer(() -> { }, PageResponseCode.FAILURE);
+        DmaFaultException e = assertThrows(DmaFaultException.class,
+                () -> dma.write(device, -1, 0x10_2000, new byte[] {1}, 0, 1));
+        host.join();
+        assertEquals(FaultReason.PERMISSION, e.event().fault().reason());
+        assertEquals(0, e.event().record().length, "the stall event was the record");
+        assertEquals(List.of("stall"), driver.calls);
     }
 }
