@@ -50,6 +50,8 @@ public final class ErrnoStatus {
             case EIO -> Status.Code.INTERNAL;
             // A handle (the kernel's fd) that names nothing the caller holds.
             case EBADF -> Status.Code.INVALID_ARGUMENT;
+            // A read or write of a fault / event queue that is not a whole number of records.
+            case ESPIPE -> Status.Code.INVALID_ARGUMENT;
         };
     }
 

@@ -48,6 +48,7 @@ class ErrnoStatusTest {
         EXPECTED.put(Errno.EIO, Status.Code.INTERNAL);
         EXPECTED.put(Errno.EBADF, Status.Code.INVALID_ARGUMENT);
         EXPECTED.put(Errno.EMSGSIZE, Status.Code.OUT_OF_RANGE);
+        EXPECTED.put(Errno.ESPIPE, Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
