@@ -33,11 +33,16 @@ public final class ErrnoStatus {
     /** The gRPC code closest in meaning to {@code errno}. */
     public static Status.Code codeOf(Errno errno) {
         return switch (errno) {
-            case ENOENT, ENODEV, ENXIO -> Status.Code.NOT_FOUND;
+            // EBADF: a handle (iommufd context, memory region) the session does not hold, which for a
+            // remote client is an object that does not exist. A call without a valid session is
+            // answered UNAUTHENTICATED by the session interceptor before this table is consulted.
+            case ENOENT, ENODEV, ENXIO, EBADF -> Status.Code.NOT_FOUND;
             case EEXIST, EADDRINUSE -> Status.Code.ALREADY_EXISTS;
             // E2BIG: iommufd's copy_struct_from_user rejects a larger struct with non-zero tail bytes.
             case EINVAL, EFAULT, E2BIG -> Status.Code.INVALID_ARGUMENT;
-            case EOVERFLOW, ERANGE -> Status.Code.OUT_OF_RANGE;
+            // EMSGSIZE: IOVA_RANGES' reply is longer than the caller's num_iovas; ErrorInfo carries the
+            // needed num_iovas, so the client retries with a larger array.
+            case EOVERFLOW, ERANGE, EMSGSIZE -> Status.Code.OUT_OF_RANGE;
             case EBUSY -> Status.Code.FAILED_PRECONDITION;
             case ENOSPC, ENOMEM -> Status.Code.RESOURCE_EXHAUSTED;
             case EOPNOTSUPP, ENOTTY -> Status.Code.UNIMPLEMENTED;
