@@ -69,8 +69,17 @@ public final class ErrnoStatus {
 
     /** The rich status for {@code e}: code, message and the {@code ErrorInfo} detail. */
     public static com.google.rpc.Status toRpcStatus(IommuException e) {
+        return toRpcStatus(e, codeOf(e.errno()));
+    }
+
+    /**
+     * The rich status for {@code e} under another code than the table's: only for failures that
+     * happen before any kernel-shaped operation, such as a call without a valid session
+     * ({@code UNAUTHENTICATED}, reason {@code EBADF}).
+     */
+    public static com.google.rpc.Status toRpcStatus(IommuException e, Status.Code code) {
         return com.google.rpc.Status.newBuilder()
-                .setCode(codeOf(e.errno()).value())
+                .setCode(code.value())
                 .setMessage(e.getMessage())
                 .addDetails(Any.pack(errorInfo(e)))
                 .build();
@@ -79,5 +88,10 @@ public final class ErrnoStatus {
     /** {@code e} as the exception a gRPC handler hands to {@code onError}. */
     public static StatusRuntimeException toStatusException(IommuException e) {
         return StatusProto.toStatusRuntimeException(toRpcStatus(e));
+    }
+
+    /** {@code e} under {@code code}, see {@link #toRpcStatus(IommuException, Status.Code)}. */
+    public static StatusRuntimeException toStatusException(IommuException e, Status.Code code) {
+        return StatusProto.toStatusRuntimeException(toRpcStatus(e, code));
     }
 }
