@@ -34,7 +34,10 @@ import org.junit.jupiter.api.function.Executable;
  * DMA from a device attached to no domain faults in its configuration), and the real session service.
  */
 public final class CoreGateway implements AutoCloseable {
+    /** A legacy device of dmar0: no PASID, no PRI. */
     public static final String VTD_DEVICE = "0000:00:04.0";
+    /** The accelerator of dmar0: PASID and PRI. */
+    public static final String PRI_DEVICE = "0000:00:02.0";
 
     public final PlatformComponent platform = new PlatformComponent();
     public final DriverRegistry registry;

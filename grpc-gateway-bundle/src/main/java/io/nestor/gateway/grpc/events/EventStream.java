@@ -71,9 +71,8 @@ final class EventStream implements SessionEventListener {
 
     @Override
     public void pageRequest(DevicePageRequest request) {
-        // Until fault queues are offered, the unit's queued descriptor is what the session receives.
         offer(Event.newBuilder().setPageFault(PageFaultEvent.newBuilder()
-                .setPgfault(ByteString.copyFrom(request.record()))));
+                .setPgfault(ByteString.copyFrom(PgfaultRecord.encode(request)))));
     }
 
     @Override

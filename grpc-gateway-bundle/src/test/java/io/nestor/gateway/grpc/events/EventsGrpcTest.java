@@ -6,6 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.session.SessionQuotas;
+import io.nestor.api.translation.PageResponse;
+import io.nestor.api.translation.PageResponseCode;
+import io.nestor.driver.vtd.VtdDriver;
+import io.nestor.gateway.grpc.proto.DmaPageRequest;
+import io.nestor.gateway.grpc.proto.DmaPageResponse;
+import io.nestor.gateway.grpc.proto.DmaSource;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import io.grpc.stub.StreamObserver;
 import io.nestor.gateway.grpc.CoreGateway;
 import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
@@ -101,6 +119,90 @@ class EventsGrpcTest {
             Thread.sleep(5);
         }
         assertFalse(core.sessions.find(id).isPresent(), "without the stream the lease runs out");
+    }
+
+    @Test
+    void aSlowSubscriberLosesEventsBeyondItsBufferAndSeesTheGap() throws Exception {
+        core = new CoreGateway(regionDir, 60_000, new SessionQuotas(1 << 20, 16, 4));
+        String id = core.open("slow", 0);
+        Collector events = new Collector();
+        AtomicReference<ClientCallStreamObserver<SubscribeRequest>> call = new AtomicReference<>();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(),
+                new ClientResponseObserver<SubscribeRequest, Event>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<SubscribeRequest> requestStream) {
+                        requestStream.disableAutoRequestWithInitial(0); // the client reads nothing yet
+                        call.set(requestStream);
+                    }
+
+                    @Override
+                    public void onNext(Event value) {
+                        events.onNext(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        events.onError(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        events.onCompleted();
+                    }
+                });
+        TranslateRequest.Builder batch = TranslateRequest.newBuilder();
+        for (int i = 0; i < 10; i++) {
+            batch.addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x1000L * (i + 1), 1));
+        }
+        DmaGrpc.newBlockingStub(core.as(id)).translate(batch.build()); // 10 faults, room for 4
+        call.get().request(100);
+        List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Event e = events.events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "buffered event " + i);
+            sequences.add(e.getSequence());
+            assertEquals(0x1000L * (i + 1), e.getDeviceFault().getIova(), "the oldest are kept, in order");
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L), sequences);
+        DmaGrpc.newBlockingStub(core.as(id)).translate(TranslateRequest.newBuilder()
+                .addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0xb000, 1)).build());
+        Event next = events.events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(next);
+        assertEquals(11, next.getSequence(), "events 5..10 were lost: the gap shows it");
+    }
+
+    @Test
+    void aPageRequestReachesTheStreamAndIsAnsweredByTheUnitsResponse() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("svm", 0);
+        Collector events = new Collector();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        ExecutorService device = Executors.newSingleThreadExecutor();
+        try {
+            Future<DmaPageResponse> answer = device.submit(() -> DmaGrpc.newBlockingStub(core.as(id))
+                    .pageRequest(DmaPageRequest.newBuilder()
+                            .setSource(DmaSource.newBuilder().setDevice(CoreGateway.PRI_DEVICE).setPasidValid(true)
+                                    .setPasid(7))
+                            .setAddr(0x7f00_0000_1000L).setPerm(3).setGrpid(5).setLastPage(true).build()));
+            Event e = events.events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "the page request is delivered");
+            ByteBuffer pgfault = e.getPageFault().getPgfault().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(40, pgfault.remaining());
+            assertEquals(3, pgfault.getInt(0), "PASID_VALID | LAST_PAGE");
+            assertEquals(7, pgfault.getInt(8));
+            assertEquals(5, pgfault.getInt(12));
+            assertEquals(3, pgfault.getInt(16));
+            assertEquals(0x7f00_0000_1000L, pgfault.getLong(24));
+
+            // The host driver answers the group, as the fault queue's owner would make it do.
+            DeviceInfo pri = core.registry.devices().stream().filter(d -> d.name().equals(CoreGateway.PRI_DEVICE))
+                    .findFirst().orElseThrow();
+            new VtdDriver().pageResponse(core.registry.runtimeUnit("dmar0").orElseThrow(), pri,
+                    new PageResponse(7, 5, false, PageResponseCode.SUCCESS));
+            assertEquals(0, answer.get(10, TimeUnit.SECONDS).getCode());
+        } finally {
+            device.shutdownNow();
+        }
     }
 
     @Test
