@@ -10,11 +10,12 @@ import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
 import java.security.SecureRandom;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
@@ -48,7 +49,7 @@ public final class SessionManager implements SessionService, AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     /** Open sessions in opening order; guarded by itself for the count check. */
-    private final Map<String, CoreSession> sessions = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final Map<String, CoreSession> sessions = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile boolean closed;
 
     @Activate

@@ -18,6 +18,8 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.nestor.api.platform.UnitState;
 import io.nestor.gateway.grpc.proto.ListUnitsRequest;
+import io.nestor.gateway.grpc.proto.OpenSessionRequest;
+import io.nestor.gateway.grpc.proto.SessionsGrpc;
 import io.nestor.gateway.grpc.proto.PlatformGrpc;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,6 +63,25 @@ class NettyGatewayTest {
 
         platform.setState("dmar0", UnitState.UNAVAILABLE);
         assertEquals(ServingStatus.NOT_SERVING, check(health, ""));
+    }
+
+    @Test
+    void aRequestAboveTheMessageLimitIsRefusedBeforeAnyHandlerRuns() {
+        // Sessions/Open needs no session, so the size check is what answers; the client's own
+        // outbound limit is lifted so that the server's is the one tested.
+        io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> SessionsGrpc.newBlockingStub(channel).withMaxOutboundMessageSize(Integer.MAX_VALUE)
+                        .open(OpenSessionRequest.newBuilder()
+                                .setClientName("x".repeat(GatewayLimits.MAX_MESSAGE_BYTES + 1)).build()));
+        assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.toString());
+    }
+
+    @Test
+    void withoutTheSessionServiceOpenIsUnavailable() {
+        io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> SessionsGrpc.newBlockingStub(channel).open(OpenSessionRequest.newBuilder().setClientName("vmm")
+                        .build()));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.nestor.gateway.grpc.memory;
 import static io.nestor.gateway.grpc.CoreGateway.fails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;

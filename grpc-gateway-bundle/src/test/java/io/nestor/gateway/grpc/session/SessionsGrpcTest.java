@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.nestor.api.session.SessionQuotas;
 import io.nestor.gateway.grpc.CoreGateway;
 import io.nestor.gateway.grpc.proto.CloseSessionRequest;
 import io.nestor.gateway.grpc.proto.CreateRegionRequest;
