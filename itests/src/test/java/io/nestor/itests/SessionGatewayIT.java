@@ -50,6 +50,19 @@ public class SessionGatewayIT {
     }
 
     @Test
+    public void theShellOffersTheSessionsCommand() {
+        assertEventually("nestor:sessions command services", 1, () -> {
+            try {
+                org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                        "(&(osgi.command.scope=nestor)(osgi.command.function=sessions))");
+                return refs == null ? 0 : refs.length;
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
     public void aRemoteClientOpensUsesAndClosesASession() {
         SessionService sessions = Services.await(context, SessionService.class, null);
         try (ExternalGrpcClient health = new ExternalGrpcClient(NestorPlatformOptions.grpcPort());

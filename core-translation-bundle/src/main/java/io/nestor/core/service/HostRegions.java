@@ -13,6 +13,11 @@ import java.nio.file.Path;
  * (the kernel hands out zeroed pages, so one session never reads another's data), a file-backed one
  * is unplaced and its file deleted.
  *
+ * <p>Storage: the sparse memory has no way to drop a page's storage, so a destroyed anonymous
+ * region's written pages stay allocated (zeroed). First-fit placement hands the same range out
+ * again, so the storage held is bounded by the high-water mark of anonymous regions, not by how
+ * many were ever created.
+ *
  * <p>Thread-safe: the windows are, and the sparse memory serialises placing and removing files.
  */
 final class HostRegions {

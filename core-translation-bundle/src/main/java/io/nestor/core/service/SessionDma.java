@@ -91,7 +91,9 @@ final class SessionDma implements Dma {
         TranslationResult out = new TranslationResult();
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
-            driven.add(devices[i].name());
+            if (i == 0 || devices[i] != devices[i - 1]) {
+                driven.add(devices[i].name());
+            }
             FaultEvent fault = dma.translate(devices[i], r.pasid(), r.iova(), r.access(), out);
             results.add(fault != null ? DmaResult.faulted(deviceFault(fault))
                     : DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
