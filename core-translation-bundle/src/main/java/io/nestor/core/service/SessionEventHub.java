@@ -1,6 +1,8 @@
 package io.nestor.core.service;
 
 import io.nestor.api.dma.DeviceFault;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.event.DevicePageRequest;
 import io.nestor.api.event.EventSubscription;
 import io.nestor.api.event.SessionEventListener;
@@ -24,6 +26,8 @@ final class SessionEventHub implements SessionEvents {
 
     private final CoreSession session;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    /** Set once by {@link #closeAll()}; guarded by {@code this}, so no subscription is added after it. */
+    private boolean closed;
 
     SessionEventHub(CoreSession session) {
         this.session = session;
@@ -35,6 +39,9 @@ final class SessionEventHub implements SessionEvents {
         Subscription s = new Subscription(listener);
         synchronized (this) {
             session.checkOpen();
+            if (closed) {
+                throw IommuException.of(Errno.EBADF, "session %s is closed", session.id());
+            }
             session.holdLease();
             subscriptions.add(s);
         }
@@ -71,7 +78,12 @@ final class SessionEventHub implements SessionEvents {
 
     /** Ends every subscription, telling each listener that the session closed. */
     void closeAll() {
-        for (Subscription s : subscriptions) {
+        List<Subscription> open;
+        synchronized (this) {
+            closed = true;
+            open = List.copyOf(subscriptions);
+        }
+        for (Subscription s : open) {
             if (s.end()) {
                 try {
                     s.listener.sessionClosed();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The iommufd contexts of one session over {@link IommufdContext}: handles like descriptors (the
@@ -28,11 +29,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ioctls write back on failure attached to the errors.
  *
  * <p>Invariants: every context here is open and pins from the session's region table; creating a
- * context or an object goes through the session's quota check.
+ * context or an object goes through the session's quota check; a context is held by each call on it
+ * and closed only when no call runs on it ({@link ContextHandle}).
  */
 final class SessionIommufd implements Iommufd {
     private final CoreSession session;
-    private final ConcurrentSkipListMap<Integer, IommufdContext> contexts = new ConcurrentSkipListMap<>();
+    /** How long a session's release waits for calls still running on its contexts. */
+    static final long RELEASE_WAIT_MILLIS = 10_000;
+
+    private final ConcurrentSkipListMap<Integer, ContextHandle> contexts = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextHandle = new AtomicInteger(1);
 
     SessionIommufd(CoreSession session) {
@@ -44,7 +49,7 @@ final class SessionIommufd implements Iommufd {
         return session.createCounted(0, () -> {
             IommufdContext context = new IommufdContext(ContextOptions.defaults(), session.memory().table());
             int handle = nextHandle.getAndIncrement();
-            contexts.put(handle, context);
+            contexts.put(handle, new ContextHandle(handle, context));
             return handle;
         });
     }
@@ -52,7 +57,7 @@ final class SessionIommufd implements Iommufd {
     @Override
     public void close(int iommufd) {
         session.checkOpen();
-        IommufdContext context = contexts.remove(iommufd);
+        ContextHandle context = contexts.remove(iommufd);
         if (context == null) {
             throw badHandle(iommufd);
         }
@@ -65,13 +70,14 @@ final class SessionIommufd implements Iommufd {
         return List.copyOf(contexts.keySet());
     }
 
-    private IommufdContext context(int iommufd) {
+    /** Runs {@code body} on the context named {@code iommufd}, holding it (see {@link ContextHandle}). */
+    private <T> T with(int iommufd, Function<IommufdContext, T> body) {
         session.checkOpen();
-        IommufdContext context = contexts.get(iommufd);
+        ContextHandle context = contexts.get(iommufd);
         if (context == null) {
             throw badHandle(iommufd);
         }
-        return context;
+        return context.call(body);
     }
 
     private static IommuException badHandle(int iommufd) {
@@ -80,18 +86,20 @@ final class SessionIommufd implements Iommufd {
 
     @Override
     public void destroy(int iommufd, int id) {
-        context(iommufd).destroy(id);
+        with(iommufd, c -> {
+            c.destroy(id);
+            return null;
+        });
     }
 
     @Override
     public int ioasAlloc(int iommufd, int flags) {
-        IommufdContext context = context(iommufd);
-        return session.createCounted(0, () -> context.ioas().alloc(flags));
+        return with(iommufd, c -> session.createCounted(0, () -> c.ioas().alloc(flags)));
     }
 
     @Override
     public IovaRanges ioasIovaRanges(int iommufd, int ioasId, int numIovas) {
-        IovaRangesReply reply = context(iommufd).ioas().iovaRanges(ioasId, numIovas, 0);
+        IovaRangesReply reply = with(iommufd, c -> c.ioas().iovaRanges(ioasId, numIovas, 0));
         if (reply.truncated()) {
             // The ioctl writes num_iovas and out_iova_alignment back, then fails (ioas.c).
             throw IommuException.of(Errno.EMSGSIZE, "%d IOVA ranges do not fit num_iovas %d", reply.numIovas(),
@@ -112,45 +120,50 @@ final class SessionIommufd implements Iommufd {
         for (IovaRange r : allowedIovas) {
             ranges.add(new io.nestor.core.iommufd.IovaRange(r.start(), r.last()));
         }
-        context(iommufd).ioas().allowIovas(ioasId, ranges, 0);
+        with(iommufd, c -> {
+            c.ioas().allowIovas(ioasId, ranges, 0);
+            return null;
+        });
     }
 
     @Override
     public long ioasMap(int iommufd, IoasMap map) {
-        return context(iommufd).ioas().map(
-                new IoasMapCommand(map.flags(), map.ioasId(), 0, map.userVa(), map.length(), map.iova()));
+        IoasMapCommand cmd = new IoasMapCommand(map.flags(), map.ioasId(), 0, map.userVa(), map.length(), map.iova());
+        return with(iommufd, c -> c.ioas().map(cmd));
     }
 
     @Override
     public long ioasMapFile(int iommufd, IoasMapFile map) {
-        return context(iommufd).ioas().mapFile(new IoasMapFileCommand(map.flags(), map.ioasId(), map.regionId(),
-                map.start(), map.length(), map.iova()));
+        IoasMapFileCommand cmd = new IoasMapFileCommand(map.flags(), map.ioasId(), map.regionId(), map.start(),
+                map.length(), map.iova());
+        return with(iommufd, c -> c.ioas().mapFile(cmd));
     }
 
     @Override
     public long ioasCopy(int iommufd, IoasCopy copy) {
-        return context(iommufd).ioas().copy(new IoasCopyCommand(copy.flags(), copy.dstIoasId(), copy.srcIoasId(),
-                copy.length(), copy.dstIova(), copy.srcIova()));
+        IoasCopyCommand cmd = new IoasCopyCommand(copy.flags(), copy.dstIoasId(), copy.srcIoasId(), copy.length(),
+                copy.dstIova(), copy.srcIova());
+        return with(iommufd, c -> c.ioas().copy(cmd));
     }
 
     @Override
     public long ioasUnmap(int iommufd, int ioasId, long iova, long length) {
-        return context(iommufd).ioas().unmap(ioasId, iova, length);
+        return with(iommufd, c -> c.ioas().unmap(ioasId, iova, length));
     }
 
     @Override
     public long option(int iommufd, IommuOption option) {
-        return context(iommufd).option(
-                new OptionCommand(option.optionId(), option.op(), 0, option.objectId(), option.val64()));
+        OptionCommand cmd = new OptionCommand(option.optionId(), option.op(), 0, option.objectId(), option.val64());
+        return with(iommufd, c -> c.option(cmd));
     }
 
     /** Contexts plus the objects in them, for the session's object quota. */
     int objectCount() {
         int count = 0;
-        for (IommufdContext c : contexts.values()) {
+        for (ContextHandle c : contexts.values()) {
             count++;
             try {
-                count += c.objects().objects().size();
+                count += c.context().objects().objects().size();
             } catch (IommuException closedMeanwhile) {
                 // close(handle) ran between the iteration and the read: the context holds nothing now
             }
@@ -158,13 +171,29 @@ final class SessionIommufd implements Iommufd {
         return count;
     }
 
-    /** Closes every context, destroying its objects and releasing its pins. */
+    /**
+     * Closes every context, destroying its objects and releasing its pins, and waits (bounded) for
+     * calls still running on them, so that the regions can be destroyed next.
+     */
     void closeAll() {
+        List<ContextHandle> closing = new ArrayList<>();
         for (Integer handle : List.copyOf(contexts.keySet())) {
-            IommufdContext context = contexts.remove(handle);
+            ContextHandle context = contexts.remove(handle);
             if (context != null) {
                 context.close();
+                closing.add(context);
             }
+        }
+        try {
+            for (ContextHandle c : closing) {
+                if (!c.awaitReleased(RELEASE_WAIT_MILLIS)) {
+                    System.getLogger(SessionIommufd.class.getName()).log(System.Logger.Level.ERROR, "session "
+                            + session.id() + ": a call still runs on an iommufd context after "
+                            + RELEASE_WAIT_MILLIS + " ms; it closes when the call ends");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

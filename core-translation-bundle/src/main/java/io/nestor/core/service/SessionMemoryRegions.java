@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SessionMemoryRegions implements MemoryRegions {
     private static final long PAGE = SparsePhysicalMemory.PAGE_SIZE;
+    static final int RELEASE_RETRIES = 100;
 
     private final CoreSession session;
     private final HostRegions host;
@@ -163,17 +164,40 @@ final class SessionMemoryRegions implements MemoryRegions {
     }
 
     /**
-     * Destroys every region; called after the session's contexts are closed, so no pin remains. A
-     * region still pinned (which would be a leak elsewhere) is logged and kept.
+     * Destroys every region; called after the session's contexts are closed, so the only pins left
+     * are those of reads and writes that passed the open check just before the release. Those are
+     * short, so a busy region is retried for up to {@link #RELEASE_RETRIES} rounds 10 ms apart; one
+     * still pinned after that (a leak elsewhere) is logged and kept.
      */
     void destroyAll() {
-        for (MemoryRegion r : table.regions()) {
-            try {
-                table.destroyRegion(r.id());
-                giveBack(r);
-            } catch (IommuException e) {
+        List<MemoryRegion> left = table.regions();
+        for (int round = 0; !left.isEmpty(); round++) {
+            List<MemoryRegion> busy = new ArrayList<>();
+            for (MemoryRegion r : left) {
+                try {
+                    table.destroyRegion(r.id());
+                    giveBack(r);
+                } catch (IommuException e) {
+                    if (e.errno() != Errno.EBUSY) {
+                        throw e;
+                    }
+                    busy.add(r);
+                }
+            }
+            left = busy;
+            if (left.isEmpty()) {
+                return;
+            }
+            if (round == RELEASE_RETRIES) {
                 System.getLogger(SessionMemoryRegions.class.getName()).log(System.Logger.Level.ERROR,
-                        "session " + session.id() + ": region " + r.id() + " not released: " + e.getMessage());
+                        "session " + session.id() + ": regions " + left + " still pinned; not released");
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

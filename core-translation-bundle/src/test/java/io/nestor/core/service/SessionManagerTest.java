@@ -183,6 +183,57 @@ class SessionManagerTest {
     }
 
     @Test
+    void closeRacingWithCallsLeavesNothingBehind() throws Exception {
+        SessionManager m = manager();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Session s = m.open("racer", 0);
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                Thread thread = new Thread(() -> {
+                    started.countDown();
+                    try {
+                        for (int i = 0; ; i++) {
+                            MemoryRegionInfo r = s.memory().create(0x2000, id == 0 ? "f" + i : "");
+                            s.memory().write(r.userVa(), new byte[] {1, 2, 3});
+                            s.memory().read(r.userVa(), 3);
+                            int fd = s.iommufd().open();
+                            s.iommufd().ioasMap(fd, new IoasMap(RW, s.iommufd().ioasAlloc(fd, 0), r.userVa(), 0x2000, 0));
+                            s.events().subscribe(new io.nestor.api.event.SessionEventListener() { });
+                        }
+                    } catch (IommuException e) {
+                        // EBADF once closed, EFAULT for a region destroyed under a read: both expected
+                        if (e.errno() != Errno.EBADF && e.errno() != Errno.EFAULT) {
+                            unexpected.set(e);
+                        }
+                    } catch (Throwable e) {
+                        unexpected.set(e);
+                    }
+                });
+                threads.add(thread);
+                thread.start();
+            }
+            started.await();
+            s.close();
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            if (unexpected.get() != null) {
+                throw new AssertionError("attempt " + attempt, unexpected.get());
+            }
+            try (var files = Files.list(regionDir)) {
+                assertEquals(0, files.count(), "attempt " + attempt + ": every region file is deleted");
+            }
+            Session next = m.open("next", 0);
+            assertEquals(HostMemoryLayout.ANONYMOUS_BASE, next.memory().create(0x2000, "").hostPhysicalBase(),
+                    "attempt " + attempt + ": every anonymous range is free again");
+            next.close();
+        }
+    }
+
+    @Test
     void badOpenArguments() {
         SessionManager m = manager();
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> m.open("", 0)).errno());
