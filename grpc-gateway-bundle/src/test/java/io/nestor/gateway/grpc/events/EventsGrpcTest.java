@@ -206,6 +206,21 @@ class EventsGrpcTest {
     }
 
     @Test
+    void aUnitLosingItsDriverIsAUnitStateEvent() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("watcher", 0);
+        Collector events = new Collector();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        core.registry.removeDriver(1L); // the VT-d driver service CoreGateway bound
+        Event e = events.events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(e);
+        assertEquals(Event.KindCase.UNIT_STATE, e.getKindCase());
+        assertEquals("dmar0", e.getUnitState().getUnit().getName());
+        assertEquals(io.nestor.gateway.grpc.proto.UnitState.UNIT_STATE_UNAVAILABLE,
+                e.getUnitState().getUnit().getState());
+    }
+
+    @Test
     void theStreamEndsWhenTheSessionCloses() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("closing", 0);
