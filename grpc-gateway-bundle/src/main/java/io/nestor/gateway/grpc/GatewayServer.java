@@ -1,7 +1,7 @@
 package io.nestor.gateway.grpc;
 
-import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -48,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
      *
      * @throws IOException if the address cannot be bound (in use, not local); nothing is left running
      */
-    public static GatewayServer start(InetSocketAddress address, List<BindableService> services) throws IOException {
+    public static GatewayServer start(InetSocketAddress address, List<ServerServiceDefinition> services) throws IOException {
         Objects.requireNonNull(address, "address");
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("nestor-grpc-boss", true), NioIoHandler.newFactory());
@@ -59,7 +59,8 @@ public final class GatewayServer implements AutoCloseable {
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(executor);
+                .executor(executor)
+                .maxInboundMessageSize(GatewayLimits.MAX_MESSAGE_BYTES);
         services.forEach(builder::addService);
         Server server = builder.build();
         try {

@@ -1,6 +1,7 @@
 package io.nestor.gateway.grpc;
 
 import io.nestor.api.platform.Platform;
+import io.nestor.api.session.SessionService;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -24,7 +25,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * (there is no modified method), which stops the server and waits for its threads, then activates a
  * new instance on the new address. The {@link Platform} reference is optional and dynamic, so the
  * server keeps running while the core is stopped or updated; the platform RPCs then answer
- * {@code UNAVAILABLE} and health reports {@code NOT_SERVING}.
+ * {@code UNAVAILABLE} and health reports {@code NOT_SERVING}. The {@link SessionService} reference
+ * is optional and dynamic alike: the session RPCs answer {@code UNAVAILABLE} without it. Sessions
+ * themselves live in the core, so a core restart ends them (clients see {@code UNAUTHENTICATED} and
+ * open new ones).
  */
 @Component(service = {}, immediate = true, configurationPid = GatewayConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -44,6 +48,17 @@ public final class GrpcGateway {
 
     void unbindPlatform(Platform platform) {
         services.unbindPlatform(platform);
+    }
+
+    /** Optional and dynamic like the platform: sessions answer UNAVAILABLE while the core is away. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSessions(SessionService sessions) {
+        services.bindSessions(sessions);
+    }
+
+    void unbindSessions(SessionService sessions) {
+        services.unbindSessions(sessions);
     }
 
     @Activate

@@ -18,6 +18,8 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.nestor.api.platform.UnitState;
 import io.nestor.gateway.grpc.proto.ListUnitsRequest;
+import io.nestor.gateway.grpc.proto.OpenSessionRequest;
+import io.nestor.gateway.grpc.proto.SessionsGrpc;
 import io.nestor.gateway.grpc.proto.PlatformGrpc;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,6 +66,25 @@ class NettyGatewayTest {
     }
 
     @Test
+    void aRequestAboveTheMessageLimitIsRefusedBeforeAnyHandlerRuns() {
+        // Sessions/Open needs no session, so the size check is what answers; the client's own
+        // outbound limit is lifted so that the server's is the one tested.
+        io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> SessionsGrpc.newBlockingStub(channel).withMaxOutboundMessageSize(Integer.MAX_VALUE)
+                        .open(OpenSessionRequest.newBuilder()
+                                .setClientName("x".repeat(GatewayLimits.MAX_MESSAGE_BYTES + 1)).build()));
+        assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.toString());
+    }
+
+    @Test
+    void withoutTheSessionServiceOpenIsUnavailable() {
+        io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> SessionsGrpc.newBlockingStub(channel).open(OpenSessionRequest.newBuilder().setClientName("vmm")
+                        .build()));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    }
+
+    @Test
     void reflectionListsTheServicesAndDescribesThePlatform() throws Exception {
         List<ServerReflectionResponse> responses = reflect(
                 ServerReflectionRequest.newBuilder().setListServices("").build(),
@@ -71,7 +92,8 @@ class NettyGatewayTest {
 
         List<String> services = responses.get(0).getListServicesResponse().getServiceList().stream()
                 .map(ServiceResponse::getName).sorted().toList();
-        assertEquals(List.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "nestor.v1.Platform"),
+        assertEquals(List.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "nestor.v1.Dma",
+                "nestor.v1.Events", "nestor.v1.Iommufd", "nestor.v1.Memory", "nestor.v1.Platform", "nestor.v1.Sessions"),
                 services);
 
         List<String> files = new ArrayList<>();

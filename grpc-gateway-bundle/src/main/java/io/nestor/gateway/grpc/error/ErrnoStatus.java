@@ -33,11 +33,16 @@ public final class ErrnoStatus {
     /** The gRPC code closest in meaning to {@code errno}. */
     public static Status.Code codeOf(Errno errno) {
         return switch (errno) {
-            case ENOENT, ENODEV, ENXIO -> Status.Code.NOT_FOUND;
+            // EBADF: a handle (iommufd context, memory region) the session does not hold, which for a
+            // remote client is an object that does not exist. A call without a valid session is
+            // answered UNAUTHENTICATED by the session interceptor before this table is consulted.
+            case ENOENT, ENODEV, ENXIO, EBADF -> Status.Code.NOT_FOUND;
             case EEXIST, EADDRINUSE -> Status.Code.ALREADY_EXISTS;
             // E2BIG: iommufd's copy_struct_from_user rejects a larger struct with non-zero tail bytes.
             case EINVAL, EFAULT, E2BIG -> Status.Code.INVALID_ARGUMENT;
-            case EOVERFLOW, ERANGE -> Status.Code.OUT_OF_RANGE;
+            // EMSGSIZE: IOVA_RANGES' reply is longer than the caller's num_iovas; ErrorInfo carries the
+            // needed num_iovas, so the client retries with a larger array.
+            case EOVERFLOW, ERANGE, EMSGSIZE -> Status.Code.OUT_OF_RANGE;
             case EBUSY -> Status.Code.FAILED_PRECONDITION;
             case ENOSPC, ENOMEM -> Status.Code.RESOURCE_EXHAUSTED;
             case EOPNOTSUPP, ENOTTY -> Status.Code.UNIMPLEMENTED;
@@ -47,6 +52,8 @@ public final class ErrnoStatus {
             // Interrupted before it took effect: safe to retry the whole call.
             case EINTR -> Status.Code.ABORTED;
             case EIO -> Status.Code.INTERNAL;
+            // A read or write of a fault / event queue that is not a whole number of records.
+            case ESPIPE -> Status.Code.INVALID_ARGUMENT;
         };
     }
 
@@ -64,8 +71,17 @@ public final class ErrnoStatus {
 
     /** The rich status for {@code e}: code, message and the {@code ErrorInfo} detail. */
     public static com.google.rpc.Status toRpcStatus(IommuException e) {
+        return toRpcStatus(e, codeOf(e.errno()));
+    }
+
+    /**
+     * The rich status for {@code e} under another code than the table's: only for failures that
+     * happen before any kernel-shaped operation, such as a call without a valid session
+     * ({@code UNAUTHENTICATED}, reason {@code EBADF}).
+     */
+    public static com.google.rpc.Status toRpcStatus(IommuException e, Status.Code code) {
         return com.google.rpc.Status.newBuilder()
-                .setCode(codeOf(e.errno()).value())
+                .setCode(code.value())
                 .setMessage(e.getMessage())
                 .addDetails(Any.pack(errorInfo(e)))
                 .build();
@@ -74,5 +90,10 @@ public final class ErrnoStatus {
     /** {@code e} as the exception a gRPC handler hands to {@code onError}. */
     public static StatusRuntimeException toStatusException(IommuException e) {
         return StatusProto.toStatusRuntimeException(toRpcStatus(e));
+    }
+
+    /** {@code e} under {@code code}, see {@link #toRpcStatus(IommuException, Status.Code)}. */
+    public static StatusRuntimeException toStatusException(IommuException e, Status.Code code) {
+        return StatusProto.toStatusRuntimeException(toRpcStatus(e, code));
     }
 }

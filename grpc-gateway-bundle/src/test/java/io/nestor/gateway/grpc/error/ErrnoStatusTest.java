@@ -28,6 +28,7 @@ class ErrnoStatusTest {
         EXPECTED.put(Errno.ENOENT, Status.Code.NOT_FOUND);
         EXPECTED.put(Errno.ENODEV, Status.Code.NOT_FOUND);
         EXPECTED.put(Errno.ENXIO, Status.Code.NOT_FOUND);
+        EXPECTED.put(Errno.EBADF, Status.Code.NOT_FOUND);
         EXPECTED.put(Errno.EEXIST, Status.Code.ALREADY_EXISTS);
         EXPECTED.put(Errno.EADDRINUSE, Status.Code.ALREADY_EXISTS);
         EXPECTED.put(Errno.EINVAL, Status.Code.INVALID_ARGUMENT);
@@ -35,6 +36,7 @@ class ErrnoStatusTest {
         EXPECTED.put(Errno.E2BIG, Status.Code.INVALID_ARGUMENT);
         EXPECTED.put(Errno.EOVERFLOW, Status.Code.OUT_OF_RANGE);
         EXPECTED.put(Errno.ERANGE, Status.Code.OUT_OF_RANGE);
+        EXPECTED.put(Errno.EMSGSIZE, Status.Code.OUT_OF_RANGE);
         EXPECTED.put(Errno.EBUSY, Status.Code.FAILED_PRECONDITION);
         EXPECTED.put(Errno.ENOSPC, Status.Code.RESOURCE_EXHAUSTED);
         EXPECTED.put(Errno.ENOMEM, Status.Code.RESOURCE_EXHAUSTED);
@@ -46,6 +48,7 @@ class ErrnoStatusTest {
         EXPECTED.put(Errno.ETIMEDOUT, Status.Code.DEADLINE_EXCEEDED);
         EXPECTED.put(Errno.EINTR, Status.Code.ABORTED);
         EXPECTED.put(Errno.EIO, Status.Code.INTERNAL);
+        EXPECTED.put(Errno.ESPIPE, Status.Code.INVALID_ARGUMENT);
     }
 
     @Test

@@ -1,0 +1,90 @@
+package io.nestor.api.iommufd;
+
+import io.nestor.api.error.IommuException;
+import java.util.List;
+
+/**
+ * The iommufd contexts of one session and the ioctls on them. Each method names the context by the
+ * handle {@link #open()} returned (the descriptor); a handle the session does not hold answers
+ * {@code EBADF}, an object id the context does not hold {@code ENOENT}.
+ */
+public interface Iommufd {
+
+    /**
+     * Opens a context ({@code open("/dev/iommu")}).
+     *
+     * @return the context's handle, unique within the session
+     * @throws IommuException ENOSPC beyond the session's object quota
+     */
+    int open();
+
+    /**
+     * Closes a context: every object in it is destroyed, every pin released ({@code close(fd)}).
+     *
+     * @throws IommuException EBADF for a handle the session does not hold
+     */
+    void close(int iommufd);
+
+    /** The session's open context handles, ascending. */
+    List<Integer> contexts();
+
+    /** {@code IOMMU_DESTROY}: ENOENT for an unknown id, EBUSY while the object is in use. */
+    void destroy(int iommufd, int id);
+
+    /**
+     * {@code IOMMU_IOAS_ALLOC}.
+     *
+     * @return {@code out_ioas_id}
+     * @throws IommuException EOPNOTSUPP for any flag, ENOSPC beyond the session's object quota
+     */
+    int ioasAlloc(int iommufd, int flags);
+
+    /**
+     * {@code IOMMU_IOAS_IOVA_RANGES}.
+     *
+     * @param numIovas the capacity of the caller's array
+     * @throws IommuException ENOENT for a bad IOAS; EMSGSIZE when more ranges exist than
+     *     {@code numIovas}, with the needed count as the out value {@code num_iovas} (and
+     *     {@code out_iova_alignment}), as the ioctl writes them back before failing
+     */
+    IovaRanges ioasIovaRanges(int iommufd, int ioasId, int numIovas);
+
+    /** {@code IOMMU_IOAS_ALLOW_IOVAS}: EINVAL for a bad or overlapping range, EADDRINUSE over a reserved one. */
+    void ioasAllowIovas(int iommufd, int ioasId, List<IovaRange> allowedIovas);
+
+    /**
+     * {@code IOMMU_IOAS_MAP}.
+     *
+     * @return the IOVA mapped at
+     */
+    long ioasMap(int iommufd, IoasMap map);
+
+    /**
+     * {@code IOMMU_IOAS_MAP_FILE}, the file being one of the session's memory regions.
+     *
+     * @return the IOVA mapped at
+     * @throws IommuException EBADF for a region the session does not hold, besides MAP's errors
+     */
+    long ioasMapFile(int iommufd, IoasMapFile map);
+
+    /**
+     * {@code IOMMU_IOAS_COPY}.
+     *
+     * @return the destination IOVA
+     */
+    long ioasCopy(int iommufd, IoasCopy copy);
+
+    /**
+     * {@code IOMMU_IOAS_UNMAP}; {@code iova 0, length 2^64-1} unmaps everything.
+     *
+     * @return bytes unmapped
+     */
+    long ioasUnmap(int iommufd, int ioasId, long iova, long length);
+
+    /**
+     * {@code IOMMU_OPTION}.
+     *
+     * @return {@code val64} as the ioctl writes it back
+     */
+    long option(int iommufd, IommuOption option);
+}

@@ -1,0 +1,58 @@
+package io.nestor.core.service;
+
+import io.nestor.api.event.DevicePageRequest;
+import io.nestor.api.platform.PlatformListener;
+import io.nestor.api.platform.UnitStatus;
+import io.nestor.core.fault.FaultEvent;
+import io.nestor.core.fault.PageRequestEvent;
+import io.nestor.core.fault.UnitEventListener;
+import io.nestor.core.platform.DriverRegistry;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Routes what the platform reports to the sessions it concerns: a device's faults and page requests
+ * to the sessions that drive the device ({@link SessionDma#drives}), unit state changes to every
+ * session. Registered on the registry's {@link io.nestor.core.fault.FaultReporter} and as a
+ * {@link PlatformListener}; runs on the reporting thread and does not block.
+ */
+final class EventRouter implements UnitEventListener, PlatformListener {
+    private final DriverRegistry registry;
+    private final Supplier<List<CoreSession>> sessions;
+
+    EventRouter(DriverRegistry registry, Supplier<List<CoreSession>> sessions) {
+        this.registry = registry;
+        this.sessions = sessions;
+    }
+
+    @Override
+    public void fault(FaultEvent event) {
+        String device = event.device().name();
+        for (CoreSession s : sessions.get()) {
+            if (s.dma().drives(device)) {
+                s.events().deviceFault(SessionDma.deviceFault(event));
+            }
+        }
+    }
+
+    @Override
+    public void pageRequest(PageRequestEvent event) {
+        String device = event.device().name();
+        for (CoreSession s : sessions.get()) {
+            if (s.dma().drives(device)) {
+                s.events().pageRequest(new DevicePageRequest(event.unit(), device, event.request(), event.record(),
+                        event.sequence()));
+            }
+        }
+    }
+
+    @Override
+    public void platformChanged(String unit) {
+        List<UnitStatus> changed = unit == null ? registry.units() : registry.unit(unit).map(List::of).orElse(List.of());
+        for (CoreSession s : sessions.get()) {
+            for (UnitStatus u : changed) {
+                s.events().unitChanged(u);
+            }
+        }
+    }
+}

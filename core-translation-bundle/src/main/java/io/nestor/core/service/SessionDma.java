@@ -1,0 +1,178 @@
+package io.nestor.core.service;
+
+import io.nestor.api.dma.DeviceFault;
+import io.nestor.api.dma.Dma;
+import io.nestor.api.dma.DmaFaultException;
+import io.nestor.api.dma.DmaRequest;
+import io.nestor.api.dma.DmaResult;
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.pagetable.Permission;
+import io.nestor.api.translation.Access;
+import io.nestor.api.translation.PageRequest;
+import io.nestor.api.translation.PageResponseCode;
+import io.nestor.core.dma.DeviceDma;
+import io.nestor.core.fault.FaultEvent;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.translate.TranslationResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A session's device DMA over the core's {@link DeviceDma}.
+ *
+ * <p>Which devices a session drives: until devices are bound to iommufd contexts (when the device
+ * objects land), a session drives the devices it has issued DMA from; their faults and page requests
+ * are delivered to its event subscribers ({@link EventRouter}). The device is recorded before its
+ * first request is translated, so the fault of that request reaches the session too.
+ *
+ * <p>Every request of a batch is checked (device, PASID, access) before any is translated, so a bad
+ * batch has no effect, not even a recorded fault.
+ */
+final class SessionDma implements Dma {
+    private static final int ACCESS_BITS = Access.READ | Access.WRITE | Access.EXEC | Access.PRIV;
+
+    private final CoreSession session;
+    private final DeviceDma dma;
+    private final DriverRegistry registry;
+    private final Set<String> driven = ConcurrentHashMap.newKeySet();
+
+    SessionDma(CoreSession session, DeviceDma dma, DriverRegistry registry) {
+        this.session = session;
+        this.dma = dma;
+        this.registry = registry;
+    }
+
+    /** Whether the session drives {@code device} (its events go to the session). */
+    boolean drives(String device) {
+        return driven.contains(device);
+    }
+
+    private DeviceInfo device(String name) {
+        for (DeviceInfo d : registry.devices()) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        throw IommuException.of(Errno.ENOENT, "no device '%s' in the platform", name);
+    }
+
+    private static void checkPasid(DeviceInfo device, int pasid) {
+        if (pasid == DmaRequest.NO_PASID) {
+            return;
+        }
+        if (pasid < 0 || device.pasidBits() == 0 || (device.pasidBits() < 31 && pasid >= 1 << device.pasidBits())) {
+            throw IommuException.of(Errno.EINVAL, "PASID %d: device %s supports %d PASID bits", pasid, device.name(),
+                    device.pasidBits());
+        }
+    }
+
+    private static void checkAccess(int access) {
+        if (access == 0 || (access & ~ACCESS_BITS) != 0) {
+            throw IommuException.of(Errno.EINVAL, "access 0x%x is not a non-empty set of READ 1, WRITE 2, EXEC 4,"
+                    + " PRIV 8", access);
+        }
+    }
+
+    @Override
+    public List<DmaResult> translate(List<DmaRequest> requests) {
+        session.checkOpen();
+        DeviceInfo[] devices = new DeviceInfo[requests.size()];
+        for (int i = 0; i < devices.length; i++) {
+            DmaRequest r = requests.get(i);
+            devices[i] = i > 0 && requests.get(i - 1).device().equals(r.device()) ? devices[i - 1] : device(r.device());
+            checkPasid(devices[i], r.pasid());
+            checkAccess(r.access());
+        }
+        List<DmaResult> results = new ArrayList<>(devices.length);
+        TranslationResult out = new TranslationResult();
+        for (int i = 0; i < devices.length; i++) {
+            DmaRequest r = requests.get(i);
+            if (i == 0 || devices[i] != devices[i - 1]) {
+                driven.add(devices[i].name());
+            }
+            FaultEvent fault = dma.translate(devices[i], r.pasid(), r.iova(), r.access(), out);
+            results.add(fault != null ? DmaResult.faulted(deviceFault(fault))
+                    : DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
+        }
+        return results;
+    }
+
+    /** {@link Permission} bits as {@link Access} ({@code IOMMU_PGFAULT_PERM_*}) bits. */
+    static int access(int permissions) {
+        int a = 0;
+        if ((permissions & Permission.READ) != 0) {
+            a |= Access.READ;
+        }
+        if ((permissions & Permission.WRITE) != 0) {
+            a |= Access.WRITE;
+        }
+        if ((permissions & (Permission.EXEC_PRIV | Permission.EXEC_USER)) != 0) {
+            a |= Access.EXEC;
+        }
+        if ((permissions & Permission.PRIV) != 0) {
+            a |= Access.PRIV;
+        }
+        return a;
+    }
+
+    static DeviceFault deviceFault(FaultEvent e) {
+        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence());
+    }
+
+    @Override
+    public byte[] read(String device, int pasid, long iova, int length) {
+        session.checkOpen();
+        DeviceInfo d = device(device);
+        checkPasid(d, pasid);
+        if (length < 0) {
+            throw IommuException.of(Errno.EINVAL, "DMA read length %d is negative", length);
+        }
+        byte[] data = new byte[length];
+        driven.add(d.name());
+        try {
+            dma.read(d, pasid, iova, data, 0, length);
+        } catch (io.nestor.core.dma.DmaFaultException e) {
+            throw new DmaFaultException(deviceFault(e.event()));
+        }
+        return data;
+    }
+
+    @Override
+    public void write(String device, int pasid, long iova, byte[] data) {
+        session.checkOpen();
+        DeviceInfo d = device(device);
+        checkPasid(d, pasid);
+        driven.add(d.name());
+        try {
+            dma.write(d, pasid, iova, data, 0, data.length);
+        } catch (io.nestor.core.dma.DmaFaultException e) {
+            throw new DmaFaultException(deviceFault(e.event()));
+        }
+    }
+
+    @Override
+    public PageResponseCode pageRequest(String device, int pasid, long address, int access, int groupIndex,
+            boolean lastPage, long timeoutMillis) {
+        session.checkOpen();
+        DeviceInfo d = device(device);
+        checkPasid(d, pasid);
+        checkAccess(access);
+        if (groupIndex < 0 || groupIndex > PageRequest.MAX_GROUP_INDEX) {
+            throw IommuException.of(Errno.EINVAL, "page request group index %d outside 0..%d", groupIndex,
+                    PageRequest.MAX_GROUP_INDEX);
+        }
+        if ((address & 0xfff) != 0) {
+            throw IommuException.of(Errno.EINVAL, "page request address 0x%x is not page aligned", address);
+        }
+        if (timeoutMillis <= 0) {
+            throw IommuException.of(Errno.EINVAL, "page request timeout %d ms is not positive", timeoutMillis);
+        }
+        driven.add(d.name());
+        PageRequest request = new PageRequest(d.sourceId(), pasid, address, access, groupIndex, lastPage, false, 0);
+        return dma.pageRequest(d, request, timeoutMillis).code();
+    }
+}

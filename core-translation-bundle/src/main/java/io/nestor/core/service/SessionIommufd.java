@@ -1,0 +1,199 @@
+package io.nestor.core.service;
+
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.iommufd.IoasCopy;
+import io.nestor.api.iommufd.IoasMap;
+import io.nestor.api.iommufd.IoasMapFile;
+import io.nestor.api.iommufd.IommuOption;
+import io.nestor.api.iommufd.Iommufd;
+import io.nestor.api.iommufd.IovaRange;
+import io.nestor.api.iommufd.IovaRanges;
+import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.IoasCopyCommand;
+import io.nestor.core.iommufd.IoasMapCommand;
+import io.nestor.core.iommufd.IoasMapFileCommand;
+import io.nestor.core.iommufd.IommufdContext;
+import io.nestor.core.iommufd.IovaRangesReply;
+import io.nestor.core.iommufd.OptionCommand;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The iommufd contexts of one session over {@link IommufdContext}: handles like descriptors (the
+ * session's own, counting up from 1 and not reused, so a stale handle never names a newer context),
+ * the kernel's commands with the API's records translated to the core's, and the out values the
+ * ioctls write back on failure attached to the errors.
+ *
+ * <p>Invariants: every context here is open and pins from the session's region table; creating a
+ * context or an object goes through the session's quota check; a context is held by each call on it
+ * and closed only when no call runs on it ({@link ContextHandle}).
+ */
+final class SessionIommufd implements Iommufd {
+    private final CoreSession session;
+    /** How long a session's release waits for calls still running on its contexts. */
+    static final long RELEASE_WAIT_MILLIS = 10_000;
+
+    private final ConcurrentSkipListMap<Integer, ContextHandle> contexts = new ConcurrentSkipListMap<>();
+    private final AtomicInteger nextHandle = new AtomicInteger(1);
+
+    SessionIommufd(CoreSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public int open() {
+        return session.createCounted(0, () -> {
+            IommufdContext context = new IommufdContext(ContextOptions.defaults(), session.memory().table());
+            int handle = nextHandle.getAndIncrement();
+            contexts.put(handle, new ContextHandle(handle, context));
+            return handle;
+        });
+    }
+
+    @Override
+    public void close(int iommufd) {
+        session.checkOpen();
+        ContextHandle context = contexts.remove(iommufd);
+        if (context == null) {
+            throw badHandle(iommufd);
+        }
+        context.close();
+    }
+
+    @Override
+    public List<Integer> contexts() {
+        session.checkOpen();
+        return List.copyOf(contexts.keySet());
+    }
+
+    /** Runs {@code body} on the context named {@code iommufd}, holding it (see {@link ContextHandle}). */
+    private <T> T with(int iommufd, Function<IommufdContext, T> body) {
+        session.checkOpen();
+        ContextHandle context = contexts.get(iommufd);
+        if (context == null) {
+            throw badHandle(iommufd);
+        }
+        return context.call(body);
+    }
+
+    private static IommuException badHandle(int iommufd) {
+        return IommuException.of(Errno.EBADF, "no iommufd %d in this session", Integer.toUnsignedLong(iommufd));
+    }
+
+    @Override
+    public void destroy(int iommufd, int id) {
+        with(iommufd, c -> {
+            c.destroy(id);
+            return null;
+        });
+    }
+
+    @Override
+    public int ioasAlloc(int iommufd, int flags) {
+        return with(iommufd, c -> session.createCounted(0, () -> c.ioas().alloc(flags)));
+    }
+
+    @Override
+    public IovaRanges ioasIovaRanges(int iommufd, int ioasId, int numIovas) {
+        IovaRangesReply reply = with(iommufd, c -> c.ioas().iovaRanges(ioasId, numIovas, 0));
+        if (reply.truncated()) {
+            // The ioctl writes num_iovas and out_iova_alignment back, then fails (ioas.c).
+            throw IommuException.of(Errno.EMSGSIZE, "%d IOVA ranges do not fit num_iovas %d", reply.numIovas(),
+                    Integer.toUnsignedLong(numIovas))
+                    .withOutValue("num_iovas", reply.numIovas())
+                    .withOutValue("out_iova_alignment", reply.outIovaAlignment());
+        }
+        List<IovaRange> ranges = new ArrayList<>(reply.ranges().size());
+        for (io.nestor.core.iommufd.IovaRange r : reply.ranges()) {
+            ranges.add(new IovaRange(r.start(), r.last()));
+        }
+        return new IovaRanges(ranges, reply.numIovas(), reply.outIovaAlignment());
+    }
+
+    @Override
+    public void ioasAllowIovas(int iommufd, int ioasId, List<IovaRange> allowedIovas) {
+        List<io.nestor.core.iommufd.IovaRange> ranges = new ArrayList<>(allowedIovas.size());
+        for (IovaRange r : allowedIovas) {
+            ranges.add(new io.nestor.core.iommufd.IovaRange(r.start(), r.last()));
+        }
+        with(iommufd, c -> {
+            c.ioas().allowIovas(ioasId, ranges, 0);
+            return null;
+        });
+    }
+
+    @Override
+    public long ioasMap(int iommufd, IoasMap map) {
+        IoasMapCommand cmd = new IoasMapCommand(map.flags(), map.ioasId(), 0, map.userVa(), map.length(), map.iova());
+        return with(iommufd, c -> c.ioas().map(cmd));
+    }
+
+    @Override
+    public long ioasMapFile(int iommufd, IoasMapFile map) {
+        IoasMapFileCommand cmd = new IoasMapFileCommand(map.flags(), map.ioasId(), map.regionId(), map.start(),
+                map.length(), map.iova());
+        return with(iommufd, c -> c.ioas().mapFile(cmd));
+    }
+
+    @Override
+    public long ioasCopy(int iommufd, IoasCopy copy) {
+        IoasCopyCommand cmd = new IoasCopyCommand(copy.flags(), copy.dstIoasId(), copy.srcIoasId(), copy.length(),
+                copy.dstIova(), copy.srcIova());
+        return with(iommufd, c -> c.ioas().copy(cmd));
+    }
+
+    @Override
+    public long ioasUnmap(int iommufd, int ioasId, long iova, long length) {
+        return with(iommufd, c -> c.ioas().unmap(ioasId, iova, length));
+    }
+
+    @Override
+    public long option(int iommufd, IommuOption option) {
+        OptionCommand cmd = new OptionCommand(option.optionId(), option.op(), 0, option.objectId(), option.val64());
+        return with(iommufd, c -> c.option(cmd));
+    }
+
+    /** Contexts plus the objects in them, for the session's object quota. */
+    int objectCount() {
+        int count = 0;
+        for (ContextHandle c : contexts.values()) {
+            count++;
+            try {
+                count += c.context().objects().objects().size();
+            } catch (IommuException closedMeanwhile) {
+                // close(handle) ran between the iteration and the read: the context holds nothing now
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Closes every context, destroying its objects and releasing its pins, and waits (bounded) for
+     * calls still running on them, so that the regions can be destroyed next.
+     */
+    void closeAll() {
+        List<ContextHandle> closing = new ArrayList<>();
+        for (Integer handle : List.copyOf(contexts.keySet())) {
+            ContextHandle context = contexts.remove(handle);
+            if (context != null) {
+                context.close();
+                closing.add(context);
+            }
+        }
+        try {
+            for (ContextHandle c : closing) {
+                if (!c.awaitReleased(RELEASE_WAIT_MILLIS)) {
+                    System.getLogger(SessionIommufd.class.getName()).log(System.Logger.Level.ERROR, "session "
+                            + session.id() + ": a call still runs on an iommufd context after "
+                            + RELEASE_WAIT_MILLIS + " ms; it closes when the call ends");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

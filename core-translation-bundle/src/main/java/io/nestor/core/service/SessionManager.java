@@ -1,0 +1,168 @@
+package io.nestor.core.service;
+
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.api.session.Session;
+import io.nestor.api.session.SessionService;
+import io.nestor.core.dma.DeviceDma;
+import io.nestor.core.memory.SparsePhysicalMemory;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.platform.PlatformComponent;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The session service: opens sessions over the platform's {@link DriverRegistry}, expires them when
+ * their leases run out, routes the platform's events to them, and closes them all when it stops.
+ *
+ * <p>It reaches the registry through the {@link PlatformComponent} service (registered under its own
+ * class, visible to this bundle only) as a static reference: when the platform component goes, this
+ * component is deactivated first and every session is released, because its objects live in the
+ * registry's memory.
+ *
+ * <p>Session ids are 128 random bits in hex: a client cannot guess another's session.
+ */
+@Component(service = SessionService.class, immediate = true, configurationPid = SessionSettings.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class SessionManager implements SessionService, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SessionManager.class.getName());
+    private static final int MAX_CLIENT_NAME = 128;
+
+    private final DriverRegistry registry;
+    private final SessionSettings settings;
+    private final HostRegions hostMemory;
+    private final DeviceDma deviceDma;
+    private final EventRouter router;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final SecureRandom random = new SecureRandom();
+    /** Open sessions in opening order; guarded by itself for the count check. */
+    private final Map<String, CoreSession> sessions = Collections.synchronizedMap(new LinkedHashMap<>());
+    private volatile boolean closed;
+
+    @Activate
+    public SessionManager(@Reference PlatformComponent platform, SessionConfig config) {
+        this(platform.registry(), SessionSettings.of(config));
+    }
+
+    /** A session service over {@code registry}, outside OSGi (tests, benchmarks). */
+    public SessionManager(DriverRegistry registry, SessionSettings settings) {
+        this.registry = registry;
+        this.settings = settings;
+        PhysicalMemory memory = registry.memory();
+        if (!(memory instanceof SparsePhysicalMemory)) {
+            throw new IllegalArgumentException("sessions need the registry's memory to be a SparsePhysicalMemory, not "
+                    + memory.getClass().getName());
+        }
+        this.hostMemory = new HostRegions((SparsePhysicalMemory) memory, settings.regionDirectory());
+        this.deviceDma = new DeviceDma(registry);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "nestor-session-lease");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.router = new EventRouter(registry, this::openSessions);
+        registry.faults().addListener(router);
+        registry.addListener(router);
+    }
+
+    public SessionSettings settings() {
+        return settings;
+    }
+
+    DriverRegistry registry() {
+        return registry;
+    }
+
+    HostRegions hostMemory() {
+        return hostMemory;
+    }
+
+    DeviceDma deviceDma() {
+        return deviceDma;
+    }
+
+    @Override
+    public Session open(String clientName, long leaseMillis) {
+        if (clientName == null || clientName.isEmpty() || clientName.length() > MAX_CLIENT_NAME
+                || clientName.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw IommuException.of(Errno.EINVAL, "client name '%s' is not 1..%d printable characters", clientName,
+                    MAX_CLIENT_NAME);
+        }
+        if (leaseMillis < 0) {
+            throw IommuException.of(Errno.EINVAL, "lease %d ms is negative", leaseMillis);
+        }
+        long lease = leaseMillis == 0 ? settings.defaultLeaseMillis() : Math.min(leaseMillis, settings.maxLeaseMillis());
+        byte[] idBits = new byte[16];
+        random.nextBytes(idBits);
+        String id = HexFormat.of().formatHex(idBits);
+        CoreSession session = new CoreSession(id, clientName, lease, settings.quotas(), this, scheduler);
+        synchronized (sessions) {
+            if (closed) {
+                throw IommuException.of(Errno.EAGAIN, "the session service is stopping");
+            }
+            if (sessions.size() >= settings.maxSessions()) {
+                throw IommuException.of(Errno.ENOSPC, "%d sessions are open, the maximum", sessions.size());
+            }
+            sessions.put(id, session);
+        }
+        session.startLease();
+        LOG.log(System.Logger.Level.INFO, "session " + id + " opened for " + clientName + ", lease " + lease + " ms");
+        return session;
+    }
+
+    @Override
+    public Optional<Session> find(String id) {
+        return Optional.ofNullable(id == null ? null : sessions.get(id));
+    }
+
+    @Override
+    public List<Session> sessions() {
+        return List.copyOf(openSessions());
+    }
+
+    private List<CoreSession> openSessions() {
+        synchronized (sessions) {
+            return List.copyOf(sessions.values());
+        }
+    }
+
+    /** Called by a session as its release begins. */
+    void forget(CoreSession session) {
+        sessions.remove(session.id(), session);
+    }
+
+    /** Releases every session and stops the lease thread. */
+    @Deactivate
+    @Override
+    public void close() {
+        synchronized (sessions) {
+            closed = true;
+        }
+        for (CoreSession s : openSessions()) {
+            s.release();
+        }
+        registry.faults().removeListener(router);
+        registry.removeListener(router);
+        deviceDma.close();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.nestor.core.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.session.Session;
+import io.nestor.core.memory.SparsePhysicalMemory;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.service.SessionManager;
+import io.nestor.core.service.SessionSettings;
+import io.nestor.core.topology.TopologyFile;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SessionCommandsTest {
+    @TempDir
+    Path regionDir;
+
+    @Test
+    void listsOpenSessionsWithWhatTheyHoldAndAShortId() {
+        DriverRegistry registry = new DriverRegistry(TopologyFile.embeddedDefault(), new SparsePhysicalMemory(52));
+        try (SessionManager manager = new SessionManager(registry, SessionSettings.defaults(regionDir))) {
+            Session a = manager.open("qemu-a", 0);
+            a.memory().create(0x3000, "");
+            a.iommufd().open();
+            Session closed = manager.open("gone", 0);
+            closed.close();
+
+            List<SessionRow> rows = new SessionCommands(manager).sessions();
+            assertEquals(1, rows.size());
+            SessionRow row = rows.get(0);
+            assertEquals(a.id().substring(0, 8), row.idPrefix());
+            assertEquals(1, row.regions());
+            assertEquals(1, row.contexts());
+            assertTrue(row.toString().contains("qemu-a") && row.toString().contains("0x3000"), row.toString());
+            assertTrue(!row.toString().contains(a.id()), "the full id is a secret");
+        }
+    }
+}

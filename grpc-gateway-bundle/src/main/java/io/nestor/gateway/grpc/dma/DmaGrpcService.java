@@ -1,0 +1,136 @@
+package io.nestor.gateway.grpc.dma;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.nestor.api.dma.Dma;
+import io.nestor.api.dma.DmaRequest;
+import io.nestor.api.dma.DmaResult;
+import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.PageResponseCode;
+import io.nestor.gateway.grpc.GatewayLimits;
+import io.nestor.gateway.grpc.error.ErrnoStatus;
+import io.nestor.gateway.grpc.error.UnaryCall;
+import io.nestor.gateway.grpc.proto.DmaGrpc;
+import io.nestor.gateway.grpc.proto.DmaPageRequest;
+import io.nestor.gateway.grpc.proto.DmaPageResponse;
+import io.nestor.gateway.grpc.proto.DmaReadRequest;
+import io.nestor.gateway.grpc.proto.DmaReadResponse;
+import io.nestor.gateway.grpc.proto.DmaWriteRequest;
+import io.nestor.gateway.grpc.proto.DmaWriteResponse;
+import io.nestor.gateway.grpc.proto.TranslateRequest;
+import io.nestor.gateway.grpc.proto.TranslateResponse;
+import io.nestor.gateway.grpc.session.CallSession;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code nestor.v1.Dma}: the calling session's device DMA. A fault is a result of Translate, and an
+ * error (EFAULT with the fault's addresses in the ErrorInfo) of Read and Write, as the device's DMA
+ * stops there.
+ */
+public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
+    /** How long PageRequest waits for the response when the call has no deadline. */
+    static final long DEFAULT_PAGE_REQUEST_TIMEOUT_MILLIS = 10_000;
+
+    private static Dma dma() {
+        return CallSession.current().dma();
+    }
+
+    static TranslateResponse translate(Dma dma, TranslateRequest request) {
+        List<DmaRequest> batch = new ArrayList<>(request.getRequestsCount());
+        for (io.nestor.gateway.grpc.proto.DmaRequest r : request.getRequestsList()) {
+            batch.add(new DmaRequest(DmaMessages.device(r.getSource()), DmaMessages.pasid(r.getSource()), r.getIova(),
+                    r.getPerm()));
+        }
+        TranslateResponse.Builder out = TranslateResponse.newBuilder();
+        for (DmaResult result : dma.translate(batch)) {
+            out.addResults(DmaMessages.result(result));
+        }
+        return out.build();
+    }
+
+    @Override
+    public void translate(TranslateRequest request, StreamObserver<TranslateResponse> responses) {
+        UnaryCall.answer(responses, () -> translate(dma(), request));
+    }
+
+    @Override
+    public void read(DmaReadRequest request, StreamObserver<DmaReadResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            int length = GatewayLimits.checkReadLength(request.getLength());
+            byte[] data = dma().read(DmaMessages.device(request.getSource()), DmaMessages.pasid(request.getSource()),
+                    request.getIova(), length);
+            return DmaReadResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
+        });
+    }
+
+    @Override
+    public void write(DmaWriteRequest request, StreamObserver<DmaWriteResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            dma().write(DmaMessages.device(request.getSource()), DmaMessages.pasid(request.getSource()),
+                    request.getIova(), request.getData().toByteArray());
+            return DmaWriteResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void pageRequest(DmaPageRequest request, StreamObserver<DmaPageResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            Deadline deadline = Context.current().getDeadline();
+            long timeout = deadline == null ? DEFAULT_PAGE_REQUEST_TIMEOUT_MILLIS
+                    : Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));
+            PageResponseCode code = dma().pageRequest(DmaMessages.device(request.getSource()),
+                    DmaMessages.pasid(request.getSource()), request.getAddr(), request.getPerm(), request.getGrpid(),
+                    request.getLastPage(), timeout);
+            return DmaPageResponse.newBuilder().setCode(code.pciCode()).build();
+        });
+    }
+
+    /**
+     * Batches in, results out, in order. A bad batch ends the stream with its error (the batches
+     * before it were answered); the client ending its side ends the stream.
+     */
+    @Override
+    public StreamObserver<TranslateRequest> translateStream(StreamObserver<TranslateResponse> responses) {
+        Dma dma = dma();
+        return new StreamObserver<>() {
+            private boolean failed;
+
+            @Override
+            public void onNext(TranslateRequest request) {
+                if (failed) {
+                    return;
+                }
+                TranslateResponse response;
+                try {
+                    response = translate(dma, request);
+                } catch (IommuException e) {
+                    failed = true;
+                    responses.onError(ErrnoStatus.toStatusException(e));
+                    return;
+                } catch (RuntimeException e) {
+                    failed = true;
+                    responses.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+                    return;
+                }
+                responses.onNext(response);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed = true;
+            }
+
+            @Override
+            public void onCompleted() {
+                if (!failed) {
+                    responses.onCompleted();
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,142 @@
+package io.nestor.gateway.grpc.iommufd;
+
+import io.grpc.stub.StreamObserver;
+import io.nestor.api.iommufd.IoasCopy;
+import io.nestor.api.iommufd.IoasMap;
+import io.nestor.api.iommufd.IoasMapFile;
+import io.nestor.api.iommufd.IommuOption;
+import io.nestor.api.iommufd.Iommufd;
+import io.nestor.api.iommufd.IovaRanges;
+import io.nestor.gateway.grpc.error.UnaryCall;
+import io.nestor.gateway.grpc.proto.DestroyRequest;
+import io.nestor.gateway.grpc.proto.DestroyResponse;
+import io.nestor.gateway.grpc.proto.IoasAllocRequest;
+import io.nestor.gateway.grpc.proto.IoasAllocResponse;
+import io.nestor.gateway.grpc.proto.IoasAllowIovasRequest;
+import io.nestor.gateway.grpc.proto.IoasAllowIovasResponse;
+import io.nestor.gateway.grpc.proto.IoasCopyRequest;
+import io.nestor.gateway.grpc.proto.IoasCopyResponse;
+import io.nestor.gateway.grpc.proto.IoasIovaRangesRequest;
+import io.nestor.gateway.grpc.proto.IoasIovaRangesResponse;
+import io.nestor.gateway.grpc.proto.IoasMapFileRequest;
+import io.nestor.gateway.grpc.proto.IoasMapRequest;
+import io.nestor.gateway.grpc.proto.IoasMapResponse;
+import io.nestor.gateway.grpc.proto.IoasUnmapRequest;
+import io.nestor.gateway.grpc.proto.IoasUnmapResponse;
+import io.nestor.gateway.grpc.proto.IommufdCloseRequest;
+import io.nestor.gateway.grpc.proto.IommufdCloseResponse;
+import io.nestor.gateway.grpc.proto.IommufdGrpc;
+import io.nestor.gateway.grpc.proto.IommufdOpenRequest;
+import io.nestor.gateway.grpc.proto.IommufdOpenResponse;
+import io.nestor.gateway.grpc.proto.IovaRange;
+import io.nestor.gateway.grpc.proto.OptionRequest;
+import io.nestor.gateway.grpc.proto.OptionResponse;
+import io.nestor.gateway.grpc.session.CallSession;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code nestor.v1.Iommufd}, the context and IOAS ioctls: each RPC unpacks its message into the
+ * kernel-shaped record of {@code io.nestor.api.iommufd} and calls the calling session's
+ * {@link Iommufd}. The HWPT, device, fault-queue and vIOMMU RPCs are not served yet (they answer
+ * gRPC's own UNIMPLEMENTED) until the core's objects for them are offered through the API.
+ */
+public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
+
+    private static Iommufd iommufd() {
+        return CallSession.current().iommufd();
+    }
+
+    @Override
+    public void open(IommufdOpenRequest request, StreamObserver<IommufdOpenResponse> responses) {
+        UnaryCall.answer(responses, () -> IommufdOpenResponse.newBuilder().setIommufd(iommufd().open()).build());
+    }
+
+    @Override
+    public void close(IommufdCloseRequest request, StreamObserver<IommufdCloseResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            iommufd().close(request.getIommufd());
+            return IommufdCloseResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void destroy(DestroyRequest request, StreamObserver<DestroyResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            iommufd().destroy(request.getIommufd(), request.getId());
+            return DestroyResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void ioasAlloc(IoasAllocRequest request, StreamObserver<IoasAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> IoasAllocResponse.newBuilder()
+                .setOutIoasId(iommufd().ioasAlloc(request.getIommufd(), request.getFlags())).build());
+    }
+
+    @Override
+    public void ioasIovaRanges(IoasIovaRangesRequest request, StreamObserver<IoasIovaRangesResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            IovaRanges r = iommufd().ioasIovaRanges(request.getIommufd(), request.getIoasId(), request.getNumIovas());
+            IoasIovaRangesResponse.Builder out = IoasIovaRangesResponse.newBuilder()
+                    .setNumIovas(r.numIovas())
+                    .setOutIovaAlignment(r.outIovaAlignment());
+            r.allowedIovas().forEach(i -> out.addAllowedIovas(IovaRange.newBuilder().setStart(i.start()).setLast(i.last())));
+            return out.build();
+        });
+    }
+
+    @Override
+    public void ioasAllowIovas(IoasAllowIovasRequest request, StreamObserver<IoasAllowIovasResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            List<io.nestor.api.iommufd.IovaRange> ranges = new ArrayList<>(request.getAllowedIovasCount());
+            for (IovaRange r : request.getAllowedIovasList()) {
+                ranges.add(new io.nestor.api.iommufd.IovaRange(r.getStart(), r.getLast()));
+            }
+            iommufd().ioasAllowIovas(request.getIommufd(), request.getIoasId(), ranges);
+            return IoasAllowIovasResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void ioasMap(IoasMapRequest request, StreamObserver<IoasMapResponse> responses) {
+        UnaryCall.answer(responses, () -> IoasMapResponse.newBuilder()
+                .setIova(iommufd().ioasMap(request.getIommufd(), new IoasMap(request.getFlags(), request.getIoasId(),
+                        request.getUserVa(), request.getLength(), request.getIova())))
+                .build());
+    }
+
+    @Override
+    public void ioasMapFile(IoasMapFileRequest request, StreamObserver<IoasMapResponse> responses) {
+        UnaryCall.answer(responses, () -> IoasMapResponse.newBuilder()
+                .setIova(iommufd().ioasMapFile(request.getIommufd(), new IoasMapFile(request.getFlags(),
+                        request.getIoasId(), request.getRegionId(), request.getStart(), request.getLength(),
+                        request.getIova())))
+                .build());
+    }
+
+    @Override
+    public void ioasCopy(IoasCopyRequest request, StreamObserver<IoasCopyResponse> responses) {
+        UnaryCall.answer(responses, () -> IoasCopyResponse.newBuilder()
+                .setDstIova(iommufd().ioasCopy(request.getIommufd(), new IoasCopy(request.getFlags(),
+                        request.getDstIoasId(), request.getSrcIoasId(), request.getLength(), request.getDstIova(),
+                        request.getSrcIova())))
+                .build());
+    }
+
+    @Override
+    public void ioasUnmap(IoasUnmapRequest request, StreamObserver<IoasUnmapResponse> responses) {
+        UnaryCall.answer(responses, () -> IoasUnmapResponse.newBuilder()
+                .setLength(iommufd().ioasUnmap(request.getIommufd(), request.getIoasId(), request.getIova(),
+                        request.getLength()))
+                .build());
+    }
+
+    @Override
+    public void option(OptionRequest request, StreamObserver<OptionResponse> responses) {
+        UnaryCall.answer(responses, () -> OptionResponse.newBuilder()
+                .setVal64(iommufd().option(request.getIommufd(), new IommuOption(request.getOptionId(), request.getOp(),
+                        request.getObjectId(), request.getVal64())))
+                .build());
+    }
+}

@@ -1,0 +1,232 @@
+package io.nestor.gateway.grpc.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.session.SessionQuotas;
+import io.nestor.api.translation.PageResponse;
+import io.nestor.api.translation.PageResponseCode;
+import io.nestor.driver.vtd.VtdDriver;
+import io.nestor.gateway.grpc.proto.DmaPageRequest;
+import io.nestor.gateway.grpc.proto.DmaPageResponse;
+import io.nestor.gateway.grpc.proto.DmaSource;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import io.grpc.stub.StreamObserver;
+import io.nestor.gateway.grpc.CoreGateway;
+import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
+import io.nestor.gateway.grpc.proto.DmaGrpc;
+import io.nestor.gateway.grpc.proto.Event;
+import io.nestor.gateway.grpc.proto.EventsGrpc;
+import io.nestor.gateway.grpc.proto.SubscribeRequest;
+import io.nestor.gateway.grpc.proto.TranslateRequest;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** nestor.v1.Events: faults of the session's DMA on the stream, and the stream holding the lease. */
+class EventsGrpcTest {
+    @TempDir
+    Path regionDir;
+
+    private CoreGateway core;
+
+    @AfterEach
+    void stop() throws Exception {
+        core.close();
+    }
+
+    /** Collects a stream's events and its end. */
+    static final class Collector implements StreamObserver<Event> {
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        final CountDownLatch ended = new CountDownLatch(1);
+
+        @Override
+        public void onNext(Event value) {
+            events.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.countDown();
+        }
+    }
+
+    @Test
+    void aFaultOfTheSessionsDmaArrivesOnItsStreamAndNotOnAnothers() throws Exception {
+        core = new CoreGateway(regionDir);
+        String a = core.open("a", 0);
+        String b = core.open("b", 0);
+        Collector mine = new Collector();
+        Collector theirs = new Collector();
+        EventsGrpc.newStub(core.as(a)).subscribe(SubscribeRequest.getDefaultInstance(), mine);
+        EventsGrpc.newStub(core.as(b)).subscribe(SubscribeRequest.getDefaultInstance(), theirs);
+
+        DmaGrpc.newBlockingStub(core.as(a)).translate(TranslateRequest.newBuilder()
+                .addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x7000, 2)).build());
+
+        Event e = mine.events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(e, "the fault is delivered");
+        assertEquals(1, e.getSequence());
+        assertEquals(Event.KindCase.DEVICE_FAULT, e.getKindCase());
+        DeviceFaultEvent f = e.getDeviceFault();
+        assertEquals("dmar0", f.getUnit());
+        assertEquals(CoreGateway.VTD_DEVICE, f.getDevice());
+        assertEquals(0x7000, f.getIova());
+        assertEquals(2, f.getPerm());
+        assertEquals("config", f.getStage());
+        assertEquals(16, f.getRecord().size());
+        assertTrue(f.getUnitSequence() >= 1);
+        assertTrue(theirs.events.isEmpty(), "session b issued no DMA from the device");
+    }
+
+    @Test
+    void anOpenStreamKeepsTheLeaseAndItsEndLetsItRunOut() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("streaming", 100);
+        Collector events = new Collector();
+        Context.CancellableContext call = Context.current().withCancellation();
+        call.run(() -> EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events));
+
+        // Ten leases pass without a call: the stream alone keeps the session.
+        Thread.sleep(1_000);
+        assertTrue(core.sessions.find(id).isPresent(), "the open stream renews the lease");
+
+        call.cancel(null);
+        for (int i = 0; i < 2_000 && core.sessions.find(id).isPresent(); i++) {
+            Thread.sleep(5);
+        }
+        assertFalse(core.sessions.find(id).isPresent(), "without the stream the lease runs out");
+    }
+
+    @Test
+    void aSlowSubscriberLosesEventsBeyondItsBufferAndSeesTheGap() throws Exception {
+        core = new CoreGateway(regionDir, 60_000, new SessionQuotas(1 << 20, 16, 4));
+        String id = core.open("slow", 0);
+        Collector events = new Collector();
+        AtomicReference<ClientCallStreamObserver<SubscribeRequest>> call = new AtomicReference<>();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(),
+                new ClientResponseObserver<SubscribeRequest, Event>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<SubscribeRequest> requestStream) {
+                        requestStream.disableAutoRequestWithInitial(0); // the client reads nothing yet
+                        call.set(requestStream);
+                    }
+
+                    @Override
+                    public void onNext(Event value) {
+                        events.onNext(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        events.onError(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        events.onCompleted();
+                    }
+                });
+        TranslateRequest.Builder batch = TranslateRequest.newBuilder();
+        for (int i = 0; i < 10; i++) {
+            batch.addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x1000L * (i + 1), 1));
+        }
+        DmaGrpc.newBlockingStub(core.as(id)).translate(batch.build()); // 10 faults, room for 4
+        call.get().request(100);
+        List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Event e = events.events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "buffered event " + i);
+            sequences.add(e.getSequence());
+            assertEquals(0x1000L * (i + 1), e.getDeviceFault().getIova(), "the oldest are kept, in order");
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L), sequences);
+        DmaGrpc.newBlockingStub(core.as(id)).translate(TranslateRequest.newBuilder()
+                .addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0xb000, 1)).build());
+        Event next = events.events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(next);
+        assertEquals(11, next.getSequence(), "events 5..10 were lost: the gap shows it");
+    }
+
+    @Test
+    void aPageRequestReachesTheStreamAndIsAnsweredByTheUnitsResponse() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("svm", 0);
+        Collector events = new Collector();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        ExecutorService device = Executors.newSingleThreadExecutor();
+        try {
+            Future<DmaPageResponse> answer = device.submit(() -> DmaGrpc.newBlockingStub(core.as(id))
+                    .pageRequest(DmaPageRequest.newBuilder()
+                            .setSource(DmaSource.newBuilder().setDevice(CoreGateway.PRI_DEVICE).setPasidValid(true)
+                                    .setPasid(7))
+                            .setAddr(0x7f00_0000_1000L).setPerm(3).setGrpid(5).setLastPage(true).build()));
+            Event e = events.events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "the page request is delivered");
+            ByteBuffer pgfault = e.getPageFault().getPgfault().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(40, pgfault.remaining());
+            assertEquals(3, pgfault.getInt(0), "PASID_VALID | LAST_PAGE");
+            assertEquals(7, pgfault.getInt(8));
+            assertEquals(5, pgfault.getInt(12));
+            assertEquals(3, pgfault.getInt(16));
+            assertEquals(0x7f00_0000_1000L, pgfault.getLong(24));
+
+            // The host driver answers the group, as the fault queue's owner would make it do.
+            DeviceInfo pri = core.registry.devices().stream().filter(d -> d.name().equals(CoreGateway.PRI_DEVICE))
+                    .findFirst().orElseThrow();
+            new VtdDriver().pageResponse(core.registry.runtimeUnit("dmar0").orElseThrow(), pri,
+                    new PageResponse(7, 5, false, PageResponseCode.SUCCESS));
+            assertEquals(0, answer.get(10, TimeUnit.SECONDS).getCode());
+        } finally {
+            device.shutdownNow();
+        }
+    }
+
+    @Test
+    void aUnitLosingItsDriverIsAUnitStateEvent() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("watcher", 0);
+        Collector events = new Collector();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        core.registry.removeDriver(1L); // the VT-d driver service CoreGateway bound
+        Event e = events.events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(e);
+        assertEquals(Event.KindCase.UNIT_STATE, e.getKindCase());
+        assertEquals("dmar0", e.getUnitState().getUnit().getName());
+        assertEquals(io.nestor.gateway.grpc.proto.UnitState.UNIT_STATE_UNAVAILABLE,
+                e.getUnitState().getUnit().getState());
+    }
+
+    @Test
+    void theStreamEndsWhenTheSessionCloses() throws Exception {
+        core = new CoreGateway(regionDir);
+        String id = core.open("closing", 0);
+        Collector events = new Collector();
+        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        core.sessions.find(id).orElseThrow().close();
+        assertTrue(events.ended.await(10, TimeUnit.SECONDS));
+    }
+}
