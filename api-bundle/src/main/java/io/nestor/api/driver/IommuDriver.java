@@ -8,6 +8,7 @@ import io.nestor.api.translation.FaultException;
 import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.TranslationConfig;
+import java.util.List;
 import java.util.function.LongFunction;
 
 /**
@@ -154,8 +155,8 @@ public interface IommuDriver {
      *
      * @since 1.2
      */
-    default java.util.List<ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
-        return java.util.List.of();
+    default List<ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return List.of();
     }
 
     /** Attaches the device's requests without a PASID (RID / StreamID) to {@code domain}. */
