@@ -1,0 +1,142 @@
+package io.nestor.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.translation.Access;
+import io.nestor.core.ioasid.IoasidSet;
+import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.memory.SparsePhysicalMemory;
+import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.session.RegionTable;
+import io.nestor.core.topology.TopologyFile;
+import io.nestor.core.translate.TranslationResult;
+import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.unit.IommuUnit;
+import io.nestor.core.vfio.VfioContainer;
+import io.nestor.core.vfio.VfioContainerOptions;
+import io.nestor.core.vfio.VfioDmaFlags;
+import io.nestor.core.vfio.VfioExtension;
+import io.nestor.core.vfio.VfioGroupTable;
+import io.nestor.core.vfio.VfioNestingOps;
+import io.nestor.driver.vtd.VtdDriver;
+import io.nestor.driver.vtd.host.IommuGpasidBindData;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A VFIO type1 container on dmar0 driven end to end with the real VT-d driver: the container's
+ * nest-parent second stage built by the core in the driver's format and attached by the driver's
+ * host half; DMA translated by the engine through the context and PASID entries the hardware half
+ * decodes; then a guest first-stage table, written in guest RAM as a guest kernel writes it, bound to
+ * a host PASID with BIND_PGTBL, so DMA with that PASID walks guest tables nested over the container's
+ * mappings.
+ */
+class VfioContainerEndToEndTest {
+    private static final long VA = 0x7f00_0000_0000L;
+    private static final long PA = 0x1_0000_0000L;
+    private static final long RAM = 16L << 20;
+    private static final int RW = VfioDmaFlags.MAP_READ | VfioDmaFlags.MAP_WRITE;
+    /** VT-d first-stage entry bits (VT-d 9.7): present, read/write, user. */
+    private static final long P = 1, W = 1 << 1, U = 1 << 2;
+
+    private final SparsePhysicalMemory memory = new SparsePhysicalMemory(48);
+    private final DriverRegistry registry = new DriverRegistry(TopologyFile.embeddedDefault(), memory);
+    private final RegionTable regions = new RegionTable(4096);
+    private final VfioGroupTable groups = new VfioGroupTable(registry);
+    private final IommuUnit dmar0;
+    private final DeviceInfo device;
+
+    VfioContainerEndToEndTest() {
+        registry.addDriver(new DriverBinding(new VtdDriver(), IommuDriver.KIND_INTEL_VTD, "io.nestor.driver.vtd", 7,
+                "1.0.0", 0, 1));
+        regions.createRegion(VA, RAM, PA, true);
+        dmar0 = registry.runtimeUnit("dmar0").orElseThrow();
+        device = groups.device(0);
+    }
+
+    private long translate(int pasid, long iova, int access) {
+        TranslationResult r = new TranslationResult();
+        boolean ok = registry.engine().translate(dmar0.index(), device.sourceId(), pasid, iova, access, r);
+        return ok ? r.outputAddress() : -1;
+    }
+
+    /** Writes the guest's descriptor at guest physical {@code gpa} (guest RAM lies at PA). */
+    private void guestWrite(long gpa, long value) {
+        memory.write64(PA + gpa, value);
+    }
+
+    /**
+     * {@code struct iommu_cache_invalidate_info} (5.10): argsz 32, version 1, cache IOTLB, granularity
+     * PASID, {@code pasid_info} with the PASID flag.
+     */
+    private static byte[] pasidInvalidation(int pasid) {
+        return java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 32).putInt(4, 1)
+                .put(8, (byte) 1).put(9, (byte) 1).putInt(16, 1).putLong(24, pasid).array();
+    }
+
+    @Test
+    void mapDmaThenBindAGuestPageTableGivesNestedTranslation() {
+        IoasidSet vm = registry.ioasids().openSet("vm-1", 8);
+        long structurePages = registry.structurePages().livePages();
+        VfioContainer c = new VfioContainer(registry, groups, new Object(), regions, ContextOptions.defaults(),
+                VfioContainerOptions.defaults(), vm);
+        assertEquals("0000:00:02.0", device.name());
+        assertEquals(1, c.checkExtension(VfioExtension.TYPE1_NESTING_IOMMU));
+        c.setContainer(0);
+        c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU);
+
+        // guest RAM: GPA [0, 16 MiB) is the region, mapped 1:1 into the container's second stage
+        c.mapDma(RW, VA, 0, RAM);
+        assertEquals(PA + 0x12_3456, translate(DeviceInfo.NO_PASID, 0x12_3456, Access.READ));
+        assertEquals(PA + RAM - 8, translate(DeviceInfo.NO_PASID, RAM - 8, Access.WRITE));
+        assertEquals(-1, translate(DeviceInfo.NO_PASID, RAM, Access.READ), "beyond the mapping");
+
+        // the guest's first-stage table for gVA 0x4000_0000 -> GPA 0x80_0000, 4 levels at GPA 0x1000..0x4000
+        long gva = 0x4000_0000L;
+        guestWrite(0x1000 + 8 * ((gva >>> 39) & 511), 0x2000 | P | W | U);
+        guestWrite(0x2000 + 8 * ((gva >>> 30) & 511), 0x3000 | P | W | U);
+        guestWrite(0x3000 + 8 * ((gva >>> 21) & 511), 0x4000 | P | W | U);
+        guestWrite(0x4000 + 8 * ((gva >>> 12) & 511), 0x80_0000 | P | W | U);
+
+        int pasid = c.pasidRequest(VfioNestingOps.PASID_ALLOC, 1, 1000);
+        byte[] bind = new IommuGpasidBindData(IommuGpasidBindData.SIZE, IommuGpasidBindData.VERSION_1,
+                IommuGpasidBindData.FORMAT_INTEL_VTD, 48, IommuGpasidBindData.GPASID_VAL, 0x1000, pasid, 42, 0, 0, 0)
+                .encode();
+        assertEquals(-1, translate(pasid, gva, Access.READ), "nothing bound to the PASID yet");
+        c.nestingOp(VfioNestingOps.BIND_PGTBL, bind, null);
+        assertEquals(PA + 0x80_0123, translate(pasid, gva + 0x123, Access.READ), "gVA -> GPA -> host PA");
+        assertEquals(PA + 0x80_0ff8, translate(pasid, gva + 0xff8, Access.WRITE));
+        assertEquals(-1, translate(pasid, gva + 0x1000, Access.READ), "the guest mapped one page");
+        assertEquals(PA + 0x12_3456, translate(DeviceInfo.NO_PASID, 0x12_3456, Access.READ), "RID unchanged");
+
+        // the guest moves its page: the IOTLB keeps the old translation until the guest's invalidation
+        // (IOTLB, PASID granularity) comes through CACHE_INVLD
+        guestWrite(0x4000 + 8 * ((gva >>> 12) & 511), 0x90_0000 | P | W | U);
+        assertEquals(PA + 0x80_0010, translate(pasid, gva + 0x10, Access.READ), "stale until invalidated");
+        c.nestingOp(VfioNestingOps.CACHE_INVLD, pasidInvalidation(pasid), null);
+        assertEquals(PA + 0x90_0010, translate(pasid, gva + 0x10, Access.READ));
+
+        c.nestingOp(VfioNestingOps.UNBIND_PGTBL, bind, null);
+        assertEquals(-1, translate(pasid, gva, Access.READ), "unbound");
+        c.nestingOp(VfioNestingOps.BIND_PGTBL, bind, null);
+        assertEquals(PA + 0x90_0010, translate(pasid, gva + 0x10, Access.READ));
+
+        // unmapping the GPA the guest's page lives at takes the nested translation with it
+        assertEquals(RAM, c.unmapDma(0, 0, RAM, null).size());
+        assertEquals(-1, translate(pasid, gva, Access.READ));
+        assertEquals(-1, translate(DeviceInfo.NO_PASID, 0x12_3456, Access.READ));
+
+        c.close();
+        assertFalse(c.iommuSet());
+        assertEquals(0, regions.totalPins());
+        assertTrue(vm.pasids().contains(pasid), "the PASID stays the VM's until it frees it");
+        assertEquals(1, vm.count(), "no binding still holds it");
+        vm.close();
+        assertFalse(registry.ioasids().isAllocated(pasid));
+        assertTrue(registry.structurePages().livePages() >= structurePages,
+                "the unit's own structures (root, context and PASID tables, queues) stay");
+    }
+}
