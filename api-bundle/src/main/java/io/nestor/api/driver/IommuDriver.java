@@ -109,6 +109,24 @@ public interface IommuDriver {
     }
 
     /**
+     * Flushes the unit's IOTLB for {@code [iova, iova + size)} of a paging domain whose table the
+     * core changed (the kernel's {@code iotlb_sync} after an unmap): the core frees unlinked table
+     * pages only after this returns. Translations cached through the domain by the domains and
+     * vIOMMUs built over it go too: {@code dependentTags} are their hardware tags (VT-d: the DID of
+     * each nested domain over this parent; SMMUv3: the VMID of each vIOMMU over it).
+     *
+     * <p>When a driver answers {@code EOPNOTSUPP} the core invalidates the unit's caches directly
+     * (a stage-2 range scope for the domain's tag and each dependent tag).
+     *
+     * @param size bytes, non-zero; {@code iova + size} does not wrap
+     * @since 1.2
+     */
+    default void flushPagingRange(UnitContext unit, DomainDescriptor domain, long iova, long size,
+            int[] dependentTags) {
+        throw unsupported("paging-domain IOTLB flush");
+    }
+
+    /**
      * Allocates a nested domain over {@code parent} from vendor data in the kernel's little-endian
      * layout ({@code struct iommu_hwpt_vtd_s1}, {@code struct iommu_hwpt_arm_smmuv3}).
      */

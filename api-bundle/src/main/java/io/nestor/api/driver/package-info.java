@@ -4,5 +4,5 @@
  * hardware. Drivers hold no mutable state; the core hands them each unit's state on every call.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.nestor.api.driver;

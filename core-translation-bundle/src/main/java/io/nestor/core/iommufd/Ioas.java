@@ -7,6 +7,8 @@ package io.nestor.core.iommufd;
  */
 public final class Ioas extends IommufdObject {
     private final IoPageTable table;
+    /** The driver-backed HWPT_PAGINGs built on it, in creation order ({@code ioas->hwpt_list}). */
+    private final java.util.List<HwptPaging> hwpts = new java.util.ArrayList<>();
 
     Ioas(ContextOptions options) {
         super(ObjectType.IOAS);
@@ -15,6 +17,18 @@ public final class Ioas extends IommufdObject {
 
     public IoPageTable pageTable() {
         return table;
+    }
+
+    synchronized java.util.List<HwptPaging> hwpts() {
+        return java.util.List.copyOf(hwpts);
+    }
+
+    synchronized void addHwpt(HwptPaging h) {
+        hwpts.add(h);
+    }
+
+    synchronized void removeHwpt(HwptPaging h) {
+        hwpts.remove(h);
     }
 
     @Override

@@ -21,15 +21,80 @@ public final class IommufdContext implements AutoCloseable {
     private final SessionMemory memory;
     private final ObjectTable objects;
     private final IoasCommands ioas;
+    private final IommufdPlatform platform;
+    private final DeviceCommands devices;
+    private final HwptCommands hwpts;
+    private final HwptInvalidation invalidation;
+    private final DirtyTracking dirty;
+    private final ViommuCommands viommus;
     private volatile boolean closed;
     /** {@code IOPT_PAGES_ACCOUNT_MM} when true, else per user (the {@code /dev/iommu} default). */
     private boolean accountPerProcess;
 
+    /** A context without devices (IOAS commands only). */
     public IommufdContext(ContextOptions options, SessionMemory memory) {
+        this(options, memory, null);
+    }
+
+    /**
+     * A context over a platform's devices and drivers.
+     *
+     * @param platform the registry, the device bindings shared by all contexts, the table pages;
+     *     null for a context without devices
+     */
+    public IommufdContext(ContextOptions options, SessionMemory memory, IommufdPlatform platform) {
         this.options = options;
         this.memory = memory;
+        this.platform = platform;
         this.objects = new ObjectTable(options.idLimit());
         this.ioas = new IoasCommands(this);
+        this.devices = new DeviceCommands(this);
+        this.hwpts = new HwptCommands(this);
+        this.invalidation = new HwptInvalidation(this);
+        this.dirty = new DirtyTracking(this);
+        this.viommus = new ViommuCommands(this);
+    }
+
+    /**
+     * The platform the context reaches devices through.
+     *
+     * @throws IommuException ENODEV for a context created without one
+     */
+    IommufdPlatform platform() {
+        if (platform == null) {
+            throw IommuException.of(Errno.ENODEV, "this iommufd context has no devices");
+        }
+        return platform;
+    }
+
+    /** Device bind / unbind, attach / replace / detach (RID and PASID), GET_HW_INFO. */
+    public DeviceCommands devices() {
+        checkOpen();
+        return devices;
+    }
+
+    /** HWPT_ALLOC (paging and nested). */
+    public HwptCommands hwpts() {
+        checkOpen();
+        return hwpts;
+    }
+
+    /** HWPT_INVALIDATE. */
+    public HwptInvalidation invalidation() {
+        checkOpen();
+        return invalidation;
+    }
+
+    /** HWPT_SET_DIRTY_TRACKING and HWPT_GET_DIRTY_BITMAP. */
+    public DirtyTracking dirty() {
+        checkOpen();
+        return dirty;
+    }
+
+    /** VIOMMU_ALLOC and VDEVICE_ALLOC. */
+    public ViommuCommands viommus() {
+        checkOpen();
+        return viommus;
     }
 
     public ContextOptions options() {

@@ -95,6 +95,38 @@ public final class ObjectTable {
         return new ObjectRef<>(this, cls.cast(o));
     }
 
+    /**
+     * Looks up a published object of any kind and takes a user on it (the kernel's
+     * {@code IOMMUFD_OBJ_ANY} lookup, for {@code pt_id} and {@code hwpt_id} arguments).
+     *
+     * @throws IommuException ENOENT for an id that is free or reserved
+     */
+    public synchronized ObjectRef<IommufdObject> getAny(int id) {
+        IommufdObject o = published.get(id);
+        if (o == null) {
+            throw IommuException.of(Errno.ENOENT, "no object with id %d", Integer.toUnsignedLong(id));
+        }
+        o.users++;
+        return new ObjectRef<>(this, o);
+    }
+
+    /**
+     * Destroys {@code object} if it is published and only the table holds it (an automatic domain
+     * whose last device left, {@code iommufd_object_put_and_try_destroy}).
+     *
+     * @return whether it was destroyed
+     */
+    boolean destroyIfUnused(IommufdObject object) {
+        synchronized (this) {
+            if (!object.published || published.get(object.id) != object || object.users != 1) {
+                return false;
+            }
+            detach(object);
+        }
+        object.destroy();
+        return true;
+    }
+
     /** One more long-term user of a published object: an object that depends on it. */
     synchronized void addUser(IommufdObject object) {
         if (!object.published || published.get(object.id) != object) {

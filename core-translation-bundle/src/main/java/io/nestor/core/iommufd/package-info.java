@@ -7,10 +7,18 @@
  * <p>File map, after the kernel's: {@code main.c} → {@code IommufdContext}, {@code ObjectTable};
  * {@code ioas.c} → {@code IoasCommands}, {@code Ioas}; {@code io_pagetable.c} → {@code IoPageTable},
  * {@code IovaAllocator}; {@code pages.c} → {@code PinnedPages}, {@code DomainFill};
- * {@code hw_pagetable.c} → {@code HwptPaging}.
+ * {@code hw_pagetable.c} → {@code HwptPaging}, {@code HwptNested}, {@code HwptCommands},
+ * {@code HwptInvalidation}, {@code DirtyTracking}; {@code device.c} → {@code DeviceObject},
+ * {@code DeviceAttach}, {@code DeviceCommands} (with {@code GET_HW_INFO}); {@code viommu.c} →
+ * {@code Viommu}, {@code Vdevice}, {@code ViommuCommands}. Driver-allocated paging domains are
+ * {@code DriverPagingDomain}s (the driver's root, the core's tables below it, flush before free);
+ * devices are claimed platform-wide through {@code DeviceBindings}, which every context of a
+ * platform shares ({@code IommufdPlatform}).
  *
- * <p>Lock order: context table → one IOAS's page table → page-table builder → page allocator. No
- * two IOAS locks are ever held together (COPY gathers the source's pages, lets go, then maps).
+ * <p>Lock order: device → context table → one IOAS's page table → paging domain → page-table
+ * builder → page allocator; a driver call (through the unit's lease) may come under any of them
+ * but the table's. No two IOAS locks are ever held together (COPY gathers the source's pages, lets
+ * go, then maps).
  *
  * <p>Internal to the core bundle; not exported.
  */

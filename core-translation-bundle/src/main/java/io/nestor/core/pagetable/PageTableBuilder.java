@@ -51,6 +51,8 @@ public final class PageTableBuilder {
     private final int top;
     private final int leafLevels;
     private final long root;
+    /** Whether the root belongs to someone else (a driver's domain): never freed by this builder. */
+    private final boolean externalRoot;
     /** Bytes mapped so far by the running {@link #map}, so that a failure can be undone exactly. */
     private long progress;
     private boolean destroyed;
@@ -76,6 +78,31 @@ public final class PageTableBuilder {
      *     null frees them to the allocator at once. Pages never published are freed directly.
      */
     public PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire) {
+        this(format, allocator, pageSizes, retire, -1L);
+    }
+
+    /**
+     * A builder under a root table someone else allocated and frees (a driver's paging domain,
+     * whose {@code DomainDescriptor.rootAddress} comes from the unit's structure pages). Tables
+     * below the root come from {@code allocator}. The root must be zeroed, granule aligned and hold
+     * the format's {@link PageTableFormat#rootTableCount()} tables; {@link #destroy()} empties it
+     * (every descriptor cleared) but never hands it to the allocator or the retire callback.
+     *
+     * @throws IommuException EINVAL for an unaligned root or a root that is not empty, and as the
+     *     other constructors
+     */
+    public static PageTableBuilder underRoot(PageTableFormat format, PageAllocator allocator, long pageSizes,
+            LongConsumer retire, long root) {
+        long g = 1L << format.granuleShift();
+        if (root < 0 || (root & (g - 1)) != 0) {
+            throw IommuException.of(Errno.EINVAL, "external root 0x%x is not aligned to the granule 0x%x of %s",
+                    root, g, format.name());
+        }
+        return new PageTableBuilder(format, allocator, pageSizes, retire, root);
+    }
+
+    private PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire,
+            long givenRoot) {
         this.format = Objects.requireNonNull(format, "format");
         this.retire = retire != null ? retire : allocator::free;
         this.allocator = allocator;
@@ -107,7 +134,29 @@ public final class PageTableBuilder {
                     pageSizes, 1L << format.granuleShift(), format.name());
         }
         this.leafLevels = mask;
-        this.root = allocator.allocateContiguous(count);
+        this.externalRoot = givenRoot >= 0;
+        if (externalRoot) {
+            checkEmptyRoot(givenRoot, count);
+            this.root = givenRoot;
+        } else {
+            this.root = allocator.allocateContiguous(count);
+        }
+    }
+
+    /** An external root must start empty: a stale descriptor would be a table nobody owns. */
+    private void checkEmptyRoot(long givenRoot, int count) {
+        long bytes = (long) count << format.granuleShift();
+        for (long off = 0; off < bytes; off += 8) {
+            if (memory.read64(givenRoot + off) != 0) {
+                throw IommuException.of(Errno.EINVAL, "external root 0x%x is not empty at offset 0x%x", givenRoot,
+                        off);
+            }
+        }
+    }
+
+    /** Whether the root table is owned by someone else and never freed here. */
+    public boolean hasExternalRoot() {
+        return externalRoot;
     }
 
     public PageTableFormat format() {
@@ -467,17 +516,46 @@ public final class PageTableBuilder {
     // ---- lifetime ------------------------------------------------------------------------------
 
     /**
-     * Frees (retires) every table, the root included. The builder is unusable afterwards.
+     * Frees (retires) every table, the root included unless it is external; an external root is
+     * left empty (every descriptor cleared, after which its old subtrees are retired). The builder
+     * is unusable afterwards.
      *
      * @return bytes that were still mapped
      */
     public synchronized long destroy() {
         checkLive();
         destroyed = true;
-        long bytes = freeChildren(root, top, retire);
+        if (externalRoot) {
+            return emptyExternalRoot();
+        }
         long g = 1L << format.granuleShift();
+        long bytes = freeChildren(root, top, retire);
         for (int i = 0; i < format.rootTableCount(); i++) {
             retire.accept(root + i * g);
+        }
+        return bytes;
+    }
+
+    /** Unlinks each root descriptor, then retires what hung below it: walkers never see a freed table. */
+    private long emptyExternalRoot() {
+        long bytes = 0;
+        long entry = TableGeometry.entrySize(format, top);
+        long words = ((long) format.rootTableCount() << format.granuleShift()) >>> 3;
+        for (long i = 0; i < words; i++) {
+            long desc = root + (i << 3);
+            long d = memory.read64(desc);
+            int kind = format.kind(d, top);
+            if (kind == PageTableFormat.KIND_INVALID) {
+                continue;
+            }
+            memory.write64(desc, 0L);
+            if (kind == PageTableFormat.KIND_LEAF) {
+                bytes += entry;
+            } else {
+                long child = format.tableAddress(d, top);
+                bytes += freeChildren(child, top - 1, retire);
+                retire.accept(child);
+            }
         }
         return bytes;
     }

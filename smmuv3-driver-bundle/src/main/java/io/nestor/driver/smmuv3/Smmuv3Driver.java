@@ -79,6 +79,12 @@ public final class Smmuv3Driver implements IommuDriver {
     }
 
     @Override
+    public void flushPagingRange(UnitContext unit, DomainDescriptor domain, long iova, long size,
+            int[] dependentTags) {
+        Smmuv3HostDriver.flushPagingRange(unit, domain, iova, size, dependentTags);
+    }
+
+    @Override
     public DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags, int dataType,
             byte[] data) {
         return Smmuv3HostDriver.allocNestedDomain(unit, parent, flags, dataType, data);

@@ -17,6 +17,7 @@ import io.nestor.driver.vtd.host.VtdGuestPasidBinding;
 import io.nestor.driver.vtd.host.VtdHwInfo;
 import io.nestor.driver.vtd.host.VtdNestedDomains;
 import io.nestor.driver.vtd.host.VtdPageResponder;
+import io.nestor.driver.vtd.host.VtdPagingFlush;
 import io.nestor.driver.vtd.host.VtdPagingDomains;
 import io.nestor.driver.vtd.host.VtdUserInvalidation;
 import io.nestor.driver.vtd.hw.VtdConfigDecoder;
@@ -84,6 +85,12 @@ public final class VtdDriver implements IommuDriver {
     @Override
     public PageTableFormat pagingFormat(UnitContext unit, DomainDescriptor domain) {
         return VtdPagingDomains.format(unit, domain);
+    }
+
+    @Override
+    public void flushPagingRange(UnitContext unit, DomainDescriptor domain, long iova, long size,
+            int[] dependentTags) {
+        VtdPagingFlush.flush(unit, domain, iova, size, dependentTags);
     }
 
     @Override

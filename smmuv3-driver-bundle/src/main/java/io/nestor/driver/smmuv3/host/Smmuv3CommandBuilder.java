@@ -52,6 +52,15 @@ final class Smmuv3CommandBuilder {
         return new Smmuv3Command(w0, (address & ADDR_MASK) | Smmuv3Command.TLBI_LEAF_1.insert(0, leaf));
     }
 
+    /**
+     * CMD_TLBI_S2_IPA for the one IPA {@code ipa} (TG = 0: no range, NUM = SCALE = TTL = 0), as Linux
+     * issues it without IDR3.RIL; Leaf as given.
+     */
+    static Smmuv3Command tlbiS2Ipa(int vmid, long ipa, boolean leaf) {
+        return new Smmuv3Command(op(Smmuv3Command.TLBI_S2_IPA) | Smmuv3Command.TLBI_VMID.insert(0, vmid),
+                Smmuv3Command.TLBI_IPA_1.insert(0, ipa >>> 12) | Smmuv3Command.TLBI_LEAF_1.insert(0, leaf));
+    }
+
     static Smmuv3Command tlbiS12Vmall(int vmid) {
         return new Smmuv3Command(op(Smmuv3Command.TLBI_S12_VMALL) | Smmuv3Command.TLBI_VMID.insert(0, vmid), 0);
     }

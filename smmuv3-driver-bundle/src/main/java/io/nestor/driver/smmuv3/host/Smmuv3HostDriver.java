@@ -30,6 +30,11 @@ public final class Smmuv3HostDriver {
         return Smmuv3PagingDomains.format(unit, domain);
     }
 
+    public static void flushPagingRange(UnitContext unit, DomainDescriptor domain, long iova, long size,
+            int[] dependentTags) {
+        Smmuv3PagingFlush.flush(unit, domain, iova, size, dependentTags);
+    }
+
     public static DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags,
             int dataType, byte[] data) {
         return Smmuv3NestedDomains.allocOnParent(unit, parent, flags, dataType, data);

@@ -1,0 +1,99 @@
+package io.nestor.core.iommufd;
+
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.core.unit.IommuUnit;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A DEVICE object ({@code struct iommufd_device}): a platform device bound to this context, with
+ * what it is attached to — its RID ({@link DeviceInfo#NO_PASID}) and each PASID, to one HWPT each —
+ * and its vDEVICE, if any.
+ *
+ * <p>Binding claims the device in the platform's {@link DeviceBindings}; destroying the object (or
+ * closing the context) detaches every PASID, then the RID, and releases the claim. Attach state is
+ * guarded by the object's lock; {@link DeviceAttach} holds it for every change.
+ */
+public final class DeviceObject extends IommufdObject {
+    private final IommufdContext context;
+    private final IommufdPlatform platform;
+    private final DeviceInfo info;
+    private final IommuUnit unit;
+    /** PASID (or NO_PASID for the RID) → the HWPT attached there; guarded by this. */
+    private final Map<Integer, Hwpt> attachments = new TreeMap<>();
+    private Vdevice vdevice;
+    private boolean bound;
+
+    DeviceObject(IommufdContext context, IommufdPlatform platform, DeviceInfo info, IommuUnit unit) {
+        super(ObjectType.DEVICE);
+        this.context = context;
+        this.platform = platform;
+        this.info = info;
+        this.unit = unit;
+    }
+
+    /** Claims the device for the context (EBUSY / EINVAL as {@link DeviceBindings#bind}). */
+    void claim() {
+        platform.bindings().bind(info, context);
+        bound = true;
+    }
+
+    public DeviceInfo info() {
+        return info;
+    }
+
+    public IommuUnit unit() {
+        return unit;
+    }
+
+    IommufdContext context() {
+        return context;
+    }
+
+    IommufdPlatform platform() {
+        return platform;
+    }
+
+    /** The HWPT attached at {@code pasid} (NO_PASID: the RID), or null. */
+    public synchronized Hwpt attached(int pasid) {
+        return attachments.get(pasid);
+    }
+
+    /** Every attachment, PASID → HWPT id (NO_PASID first). */
+    public synchronized Map<Integer, Integer> attachmentIds() {
+        Map<Integer, Integer> out = new TreeMap<>();
+        attachments.forEach((p, h) -> out.put(p, h.id()));
+        return out;
+    }
+
+    Map<Integer, Hwpt> attachmentsLocked() {
+        return attachments;
+    }
+
+    synchronized Vdevice vdevice() {
+        return vdevice;
+    }
+
+    synchronized void setVdevice(Vdevice v) {
+        vdevice = v;
+    }
+
+    /** The device's {@code max_pasids} as a width: min(device, unit), 0 without PASID. */
+    int pasidBits() {
+        return info.pasidBits() == 0 ? 0 : Math.min(info.pasidBits(), unit.features().pasidBits());
+    }
+
+    @Override
+    protected void destroy() {
+        DeviceAttach.detachAll(this);
+        if (bound) {
+            platform.bindings().unbind(info, context);
+            bound = false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return super.toString() + "(" + info.name() + ")";
+    }
+}
