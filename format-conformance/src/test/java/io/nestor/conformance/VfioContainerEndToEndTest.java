@@ -9,6 +9,8 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.translation.Access;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.DeviceBindings;
+import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.session.RegionTable;
@@ -81,8 +83,8 @@ class VfioContainerEndToEndTest {
     void mapDmaThenBindAGuestPageTableGivesNestedTranslation() {
         IoasidSet vm = registry.ioasids().openSet("vm-1", 8);
         long structurePages = registry.structurePages().livePages();
-        VfioContainer c = new VfioContainer(registry, groups, new Object(), regions, ContextOptions.defaults(),
-                VfioContainerOptions.defaults(), vm);
+        VfioContainer c = new VfioContainer(IommufdPlatform.of(registry, new DeviceBindings()), groups, new Object(),
+                regions, ContextOptions.defaults(), VfioContainerOptions.defaults(), vm);
         assertEquals("0000:00:02.0", device.name());
         assertEquals(1, c.checkExtension(VfioExtension.TYPE1_NESTING_IOMMU));
         c.setContainer(0);

@@ -1,19 +1,23 @@
 package io.nestor.core.vfio;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.ioasid.IoasidSet;
-import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.DirtyTracking;
+import io.nestor.core.iommufd.HwptAllocCommand;
+import io.nestor.core.iommufd.HwptAllocFlags;
 import io.nestor.core.iommufd.HwptPaging;
 import io.nestor.core.iommufd.IoasMapCommand;
 import io.nestor.core.iommufd.IoasMapFlags;
 import io.nestor.core.iommufd.IommufdContext;
 import io.nestor.core.iommufd.IovaRange;
+import io.nestor.core.iommufd.ObjectRef;
+import io.nestor.core.iommufd.ObjectType;
 import io.nestor.core.platform.DriverRegistry;
-import io.nestor.core.session.SessionMemory;
 import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.nio.ByteBuffer;
@@ -31,22 +35,19 @@ import java.util.function.Consumer;
  * one stage-2 domain per unit, the dirty-tracking state, and in TYPE1_NESTING mode the nesting info,
  * the guest page tables bound and the PASID tables set.
  *
- * <p>The machinery underneath is iommufd's: a private {@link IommufdContext} over the session's
- * memory holds one IOAS; every {@link VfioDma} is one area of it (MAP with a fixed IOVA), so the pin
- * and the mirroring into every domain are the IOAS's; each unit's {@link ContainerDomain} is an
- * HWPT_PAGING on that IOAS. The type1 rules — argument checks in type1's order, the
- * {@code dma_entry_limit}, the v1 / v2 unmap semantics, the dirty bitmaps — are applied here, on
- * type1's own mapping tree, before the IOAS is touched; so a call either takes full effect or fails
- * with nothing changed.
+ * <p>The machinery underneath is iommufd's, in the container's private {@link IommufdContext}: one
+ * IOAS; every {@link VfioDma} is one area of it (MAP with a fixed IOVA), so the pin and the
+ * mirroring into every domain are the IOAS's; each unit's domain is an HWPT_PAGING on that IOAS
+ * allocated through HWPT_ALLOC (NEST_PARENT in TYPE1_NESTING mode, DIRTY_TRACKING otherwise when the
+ * unit can), and the devices are attached to it as a VFIO cdev would attach them. The type1 rules —
+ * argument checks in type1's order, the {@code dma_entry_limit}, the v1 / v2 unmap semantics, the
+ * dirty bitmaps — are applied here, on type1's own mapping tree, before the IOAS is touched; so a
+ * call either takes full effect or fails with nothing changed.
  *
  * <p>Guarded by the owning {@link VfioContainer}'s lock (type1's {@code iommu->lock}).
  */
 final class Type1Iommu {
-    /** {@code IOMMU_HWPT_ALLOC_NEST_PARENT}. */
-    static final int HWPT_NEST_PARENT = 1;
-
     private final DriverRegistry registry;
-    private final ContainerDomainFactory domainFactory;
     private final VfioContainerOptions options;
     private final IoasidSet pasids;
     private final boolean v2;
@@ -65,26 +66,38 @@ final class Type1Iommu {
     /** Devices whose PASID (CD) table the guest set. */
     private final List<DeviceInfo> pasidTables = new ArrayList<>();
 
-    /** One {@code struct vfio_domain}: a unit's domain, its HWPT in the private context, its devices. */
+    /** One {@code struct vfio_domain}: a unit's HWPT_PAGING in the private context and its devices. */
     private static final class UnitDomain {
         final IommuUnit unit;
-        final ContainerDomain domain;
         final int hwptId;
-        final List<DeviceInfo> devices = new ArrayList<>();
+        final DomainDescriptor descriptor;
+        final long pageSizes;
+        final boolean dirtyCapable;
+        final List<ContainerDevice> devices = new ArrayList<>();
 
-        UnitDomain(IommuUnit unit, ContainerDomain domain, int hwptId) {
+        UnitDomain(IommuUnit unit, int hwptId, DomainDescriptor descriptor, long pageSizes, boolean dirtyCapable) {
             this.unit = unit;
-            this.domain = domain;
             this.hwptId = hwptId;
+            this.descriptor = descriptor;
+            this.pageSizes = pageSizes;
+            this.dirtyCapable = dirtyCapable;
+        }
+
+        List<DeviceInfo> infos() {
+            List<DeviceInfo> out = new ArrayList<>();
+            for (ContainerDevice d : devices) {
+                out.add(d.info());
+            }
+            return out;
         }
     }
 
     /**
      * {@code vfio_iommu_type1_open}: TYPE1 (v1 semantics), TYPE1v2, or TYPE1_NESTING (v2 with
-     * nesting); any other type, EINVAL.
+     * nesting); any other type, EINVAL. The IOAS is made in {@code context}, the container's.
      */
-    Type1Iommu(int type, DriverRegistry registry, ContainerDomainFactory domainFactory, SessionMemory memory,
-            ContextOptions contextOptions, VfioContainerOptions options, IoasidSet pasids) {
+    Type1Iommu(int type, DriverRegistry registry, IommufdContext context, VfioContainerOptions options,
+            IoasidSet pasids) {
         switch (type) {
             case VfioExtension.TYPE1_IOMMU:
                 v2 = false;
@@ -102,11 +115,10 @@ final class Type1Iommu {
                 throw IommuException.of(Errno.EINVAL, "IOMMU type %d is not a type1 type", type);
         }
         this.registry = registry;
-        this.domainFactory = domainFactory;
         this.options = options;
         this.pasids = pasids;
-        this.hostPageSize = contextOptions.pageSize();
-        this.context = new IommufdContext(contextOptions, memory);
+        this.context = context;
+        this.hostPageSize = context.options().pageSize();
         this.ioasId = context.ioas().alloc(0);
     }
 
@@ -129,21 +141,20 @@ final class Type1Iommu {
      * @throws IommuException EINVAL (a second group in nesting mode; the new domain's aperture or
      *     page size cannot hold the existing mappings); the driver's errno; nothing changed then
      */
-    void attach(DeviceInfo device) {
+    void attach(ContainerDevice device) {
         if (nesting && !domains.isEmpty()) {
             throw IommuException.of(Errno.EINVAL, "a TYPE1_NESTING container holds one group; %s cannot join",
-                    device.name());
+                    device.info().name());
         }
-        IommuUnit unit = registry.runtimeUnit(device.unit()).orElseThrow(() -> IommuException.of(Errno.ENODEV,
-                "device %s: no unit %s", device.name(), device.unit()));
+        IommuUnit unit = registry.runtimeUnit(device.info().unit()).orElseThrow(() -> IommuException.of(Errno.ENODEV,
+                "device %s: no unit %s", device.info().name(), device.info().unit()));
         UnitDomain ud = domains.get(unit.name());
         boolean created = ud == null;
         if (created) {
-            ud = newDomain(unit);
+            ud = newDomain(unit, device);
         }
         try {
-            UnitDomain target = ud;
-            withDriver(unit, d -> d.attachDevice(unit, device, target.domain.descriptor()));
+            context.devices().attach(device.devId(), DeviceInfo.NO_PASID, ud.hwptId);
         } catch (RuntimeException e) {
             if (created) {
                 context.destroy(ud.hwptId);
@@ -153,32 +164,51 @@ final class Type1Iommu {
         ud.devices.add(device);
         if (created) {
             domains.put(unit.name(), ud);
+            if (dirtyTracking) {
+                setHardwareTracking(ud, true);
+            }
             if (nesting) {
                 recordNestingInfo(ud);
             }
         }
     }
 
-    private UnitDomain newDomain(IommuUnit unit) {
-        ContainerDomain domain = domainFactory.allocate(unit, nesting ? HWPT_NEST_PARENT : 0);
+    /**
+     * The unit's domain: HWPT_ALLOC of a paging HWPT on the IOAS, a nest parent in TYPE1_NESTING mode,
+     * else with DIRTY_TRACKING when the unit reports it (so DIRTY_PAGES reads the second stage's dirty
+     * bits). A nest parent is allocated without it: SMMUv3 refuses the combination and type1 never
+     * asked for it.
+     */
+    private UnitDomain newDomain(IommuUnit unit, ContainerDevice device) {
+        int flags;
+        if (nesting) {
+            flags = HwptAllocFlags.NEST_PARENT;
+        } else {
+            HwInfo hw = hwInfo(unit);
+            flags = hw != null && (hw.capabilities() & HwInfo.CAP_DIRTY_TRACKING) != 0 ? HwptAllocFlags.DIRTY_TRACKING
+                    : 0;
+        }
         int hwptId;
         try {
-            hwptId = HwptPaging.allocate(context, ioasId, () -> domain);
+            hwptId = context.hwpts().alloc(HwptAllocCommand.paging(flags, device.devId(), ioasId));
         } catch (IommuException e) {
-            // the aborted HWPT freed the domain; type1 answers a conflicting aperture or a page size
-            // the existing mappings do not fit with EINVAL (vfio_iommu_aper_conflict, iommu_map)
+            // type1 answers a conflicting aperture or a page size the existing mappings do not fit with
+            // EINVAL (vfio_iommu_aper_conflict, the replay's iommu_map)
             if (e.errno() == Errno.EADDRINUSE) {
                 throw IommuException.of(Errno.EINVAL, "%s: the new domain cannot hold the mappings: %s",
                         unit.name(), e.getMessage());
             }
             throw e;
         }
-        return new UnitDomain(unit, domain, hwptId);
+        try (ObjectRef<HwptPaging> ref = context.objects().get(hwptId, ObjectType.HWPT_PAGING, HwptPaging.class)) {
+            HwptPaging h = ref.get();
+            return new UnitDomain(unit, hwptId, h.descriptor(), h.domain().pageSizes(), h.dirtyCapable());
+        }
     }
 
     /** The vSVA series' {@code DOMAIN_ATTR_NESTING} query, from the unit's hw_info. */
     private void recordNestingInfo(UnitDomain ud) {
-        HwInfo hw = ud.unit.hwInfo();
+        HwInfo hw = hwInfo(ud.unit);
         boolean vtd = IommuDriver.KIND_INTEL_VTD.equals(ud.unit.kind());
         int features = IommuNestingInfo.FEAT_CACHE_INVLD;
         if (vtd) {
@@ -191,29 +221,31 @@ final class Type1Iommu {
         }
         nestingFeatures = features;
         nestingInfo = IommuNestingInfo.encode(vtd ? IommuNestingInfo.FORMAT_INTEL_VTD : IommuNestingInfo.FORMAT_SMMUV3,
-                features, ud.domain.descriptor().addressWidth(), hw == null ? 0 : hw.maxPasidLog2(),
+                features, ud.descriptor.addressWidth(), hw == null ? 0 : hw.maxPasidLog2(),
                 hw == null ? new byte[0] : hw.data());
     }
 
     /**
      * {@code vfio_iommu_type1_detach_group}: in nesting mode the PASIDs bound and the PASID table set
      * are undone first (the series unbinds every PASID of the VM from the group's devices); the device
-     * is detached; a domain left without devices is freed.
+     * is detached (its DEVICE object stays, the container's claim); a domain left without devices is
+     * destroyed.
      */
-    void detach(DeviceInfo device) {
-        UnitDomain ud = domains.get(device.unit());
+    void detach(ContainerDevice device) {
+        UnitDomain ud = domains.get(device.info().unit());
         if (ud == null || !ud.devices.contains(device)) {
             return;
         }
+        DeviceInfo info = device.info();
         if (nesting) {
             for (byte[] data : boundPasids.values()) {
-                quietly(ud.unit, d -> d.unbindGuestPasid(ud.unit, device, ud.domain.descriptor(), data));
+                quietly(ud.unit, d -> d.unbindGuestPasid(ud.unit, info, ud.descriptor, data));
             }
-            if (pasidTables.remove(device)) {
-                quietly(ud.unit, d -> d.unsetPasidTable(ud.unit, device, ud.domain.descriptor()));
+            if (pasidTables.remove(info)) {
+                quietly(ud.unit, d -> d.unsetPasidTable(ud.unit, info, ud.descriptor));
             }
         }
-        quietly(ud.unit, d -> d.detach(ud.unit, device, DeviceInfo.NO_PASID));
+        context.devices().detach(device.devId(), DeviceInfo.NO_PASID);
         ud.devices.remove(device);
         if (ud.devices.isEmpty()) {
             domains.remove(ud.unit.name());
@@ -223,10 +255,10 @@ final class Type1Iommu {
 
     /**
      * {@code vfio_iommu_type1_release}: everything goes — bindings, mappings (their pins), domains,
-     * the private context.
+     * the IOAS.
      */
-    void release(List<DeviceInfo> devices) {
-        for (DeviceInfo d : devices) {
+    void release(List<ContainerDevice> devices) {
+        for (ContainerDevice d : devices) {
             detach(d);
         }
         for (int pasid : boundPasids.keySet()) {
@@ -234,7 +266,7 @@ final class Type1Iommu {
         }
         boundPasids.clear();
         dmas.clear();
-        context.close();
+        context.destroy(ioasId); // unmaps every area: the pins go back
     }
 
     // ---- CHECK_EXTENSION and GET_INFO ----------------------------------------------------------
@@ -248,7 +280,7 @@ final class Type1Iommu {
     long pgsizeBitmap() {
         long bitmap = -1L;
         for (UnitDomain ud : domains.values()) {
-            bitmap &= ud.domain.pageSizes();
+            bitmap &= ud.pageSizes;
         }
         if ((bitmap & (hostPageSize - 1)) != 0) {
             bitmap &= ~(hostPageSize - 1);
@@ -432,18 +464,19 @@ final class Type1Iommu {
         if (flags == VfioDmaFlags.DIRTY_PAGES_START) {
             if (!dirtyTracking) {
                 for (UnitDomain ud : domains.values()) {
-                    if (ud.domain.tracksDirty()) {
-                        for (VfioDma dma : dmas.values()) {
-                            ud.domain.readAndClearDirty(dma.iova(), dma.size(), minPageSize(), page -> { });
-                        }
-                    }
+                    setHardwareTracking(ud, true); // a clean snapshot of the second stage
                 }
                 dirtyTracking = true;
             }
             return new byte[0];
         }
         if (flags == VfioDmaFlags.DIRTY_PAGES_STOP) {
-            dirtyTracking = false;
+            if (dirtyTracking) {
+                for (UnitDomain ud : domains.values()) {
+                    setHardwareTracking(ud, false);
+                }
+                dirtyTracking = false;
+            }
             return new byte[0];
         }
         // GET_BITMAP
@@ -502,14 +535,27 @@ final class Type1Iommu {
     private void collectDirty(VfioDma dma, long pgsize, DirtyBitmap bits) {
         boolean hardware = !domains.isEmpty();
         for (UnitDomain ud : domains.values()) {
-            hardware &= ud.domain.tracksDirty();
+            hardware &= ud.dirtyCapable;
         }
         if (!hardware) {
             bits.setRange(dma.iova(), dma.size());
             return;
         }
         for (UnitDomain ud : domains.values()) {
-            ud.domain.readAndClearDirty(dma.iova(), dma.size(), pgsize, bits::set);
+            long[] words = context.dirty().getDirtyBitmap(ud.hwptId, 0, 0, dma.iova(), dma.size(), pgsize);
+            for (int w = 0; w < words.length; w++) {
+                for (long word = words[w]; word != 0; word &= word - 1) {
+                    long bit = ((long) w << 6) + Long.numberOfTrailingZeros(word);
+                    bits.set(dma.iova() + bit * pgsize);
+                }
+            }
+        }
+    }
+
+    /** IOMMU_HWPT_SET_DIRTY_TRACKING on a domain that has dirty bits; enabling clears them first. */
+    private void setHardwareTracking(UnitDomain ud, boolean on) {
+        if (ud.dirtyCapable) {
+            context.dirty().setDirtyTracking(ud.hwptId, on ? DirtyTracking.ENABLE : 0);
         }
     }
 
@@ -530,7 +576,7 @@ final class Type1Iommu {
             throw IommuException.of(Errno.EOPNOTSUPP, "nesting op %d: the container is not in TYPE1_NESTING mode", op);
         }
         UnitDomain ud = domains.values().iterator().next(); // nesting mode: one group, one domain
-        List<DeviceInfo> targets = device == null ? List.copyOf(ud.devices) : List.of(device);
+        List<DeviceInfo> targets = device == null ? ud.infos() : List.of(device);
         switch (op) {
             case VfioNestingOps.BIND_PGTBL:
                 requireFeature(IommuNestingInfo.FEAT_BIND_PGTBL, "BIND_PGTBL");
@@ -546,7 +592,7 @@ final class Type1Iommu {
                 requireFeature(IommuNestingInfo.FEAT_CACHE_INVLD, "CACHE_INVLD");
                 // the series ignored each device's result; a malformed request is reported here
                 for (DeviceInfo d : targets) {
-                    withDriver(ud.unit, drv -> drv.cacheInvalidate(ud.unit, d, ud.domain.descriptor(), data));
+                    withDriver(ud.unit, drv -> drv.cacheInvalidate(ud.unit, d, ud.descriptor, data));
                 }
                 return;
             case VfioNestingOps.SET_PASID_TABLE:
@@ -556,7 +602,7 @@ final class Type1Iommu {
             case VfioNestingOps.UNSET_PASID_TABLE:
                 requirePasidTableFormat();
                 for (DeviceInfo d : targets) {
-                    withDriver(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.domain.descriptor()));
+                    withDriver(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
                     pasidTables.remove(d);
                 }
                 return;
@@ -625,12 +671,12 @@ final class Type1Iommu {
         List<DeviceInfo> done = new ArrayList<>();
         try {
             for (DeviceInfo d : targets) {
-                withDriver(ud.unit, drv -> drv.bindGuestPasid(ud.unit, d, ud.domain.descriptor(), data));
+                withDriver(ud.unit, drv -> drv.bindGuestPasid(ud.unit, d, ud.descriptor, data));
                 done.add(d);
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
-                quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.domain.descriptor(), data));
+                quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
             }
             if (owned) {
                 pasids.put((int) hpasid);
@@ -652,9 +698,9 @@ final class Type1Iommu {
             return;
         }
         for (DeviceInfo d : targets) {
-            quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.domain.descriptor(), data));
+            quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
         }
-        if (targets.containsAll(ud.devices)) {
+        if (targets.containsAll(ud.infos())) {
             boundPasids.remove((int) hpasid);
             pasids.put((int) hpasid);
         }
@@ -665,13 +711,13 @@ final class Type1Iommu {
         List<DeviceInfo> done = new ArrayList<>();
         try {
             for (DeviceInfo d : targets) {
-                withDriver(ud.unit, drv -> drv.setPasidTable(ud.unit, d, ud.domain.descriptor(), data));
+                withDriver(ud.unit, drv -> drv.setPasidTable(ud.unit, d, ud.descriptor, data));
                 done.add(d);
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
                 if (!pasidTables.contains(d)) {
-                    quietly(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.domain.descriptor()));
+                    quietly(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
                 }
             }
             throw e;
@@ -709,8 +755,8 @@ final class Type1Iommu {
         for (int pasid : new ArrayList<>(boundPasids.keySet())) {
             if (pasid >= min && pasid <= max) {
                 byte[] data = boundPasids.remove(pasid);
-                for (DeviceInfo d : ud.devices) {
-                    quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.domain.descriptor(), data));
+                for (DeviceInfo d : ud.infos()) {
+                    quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
                 }
                 pasids.put(pasid);
             }
@@ -728,18 +774,10 @@ final class Type1Iommu {
         return List.copyOf(boundPasids.keySet());
     }
 
-    List<ContainerDomain> domains() {
-        List<ContainerDomain> out = new ArrayList<>();
-        for (UnitDomain ud : domains.values()) {
-            out.add(ud.domain);
-        }
-        return out;
-    }
-
-    /** The domain of the unit named, or null. */
-    ContainerDomain domain(String unitName) {
+    /** The HWPT_PAGING id of the unit's domain in the container's context, or 0. */
+    int hwptId(String unitName) {
         UnitDomain ud = domains.get(unitName);
-        return ud == null ? null : ud.domain;
+        return ud == null ? 0 : ud.hwptId;
     }
 
     // ---- mapping tree ---------------------------------------------------------------------------
@@ -773,6 +811,13 @@ final class Type1Iommu {
     }
 
     // ---- driver calls ---------------------------------------------------------------------------
+
+    /** The unit's hw_info as its driver reads it now (what GET_HW_INFO and HWPT_ALLOC go by). */
+    private HwInfo hwInfo(IommuUnit unit) {
+        try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
+            return lease.driver().hwInfo(unit);
+        }
+    }
 
     private void withDriver(IommuUnit unit, Consumer<IommuDriver> call) {
         try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {

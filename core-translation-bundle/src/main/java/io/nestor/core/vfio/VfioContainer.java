@@ -5,6 +5,8 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.IommufdContext;
+import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.session.SessionMemory;
 import io.nestor.core.unit.IommuUnit;
@@ -38,40 +40,35 @@ public final class VfioContainer implements AutoCloseable {
     private final DriverRegistry registry;
     private final VfioGroupTable groupTable;
     private final Object session;
-    private final SessionMemory memory;
-    private final ContextOptions contextOptions;
     private final VfioContainerOptions options;
     private final IoasidSet pasids;
-    private final ContainerDomainFactory domainFactory;
+    /**
+     * The container's own iommufd context over the session's memory: the DEVICE objects of its
+     * groups (claimed in the platform's device bindings, so no iommufd context of any session can bind
+     * them meanwhile), the IOAS and the HWPTs of the backend. Private, so nothing else can destroy
+     * what the container relies on.
+     */
+    private final IommufdContext context;
     /** Group number to its device, in joining order. */
-    private final Map<Integer, DeviceInfo> groups = new LinkedHashMap<>();
+    private final Map<Integer, ContainerDevice> groups = new LinkedHashMap<>();
     private Type1Iommu iommu;
     private boolean closed;
 
     /**
+     * @param platform the platform as iommufd contexts see it (its device bindings shared with them)
      * @param session the session that opened the container (groups are exclusive to one session)
      * @param memory the session's memory, which {@code vaddr} resolves in
      * @param pasids the session's PASID set ({@code vfio_mm}'s IOASID set), or null for a session
      *     without one (PASID requests and guest table binds are then refused)
      */
-    public VfioContainer(DriverRegistry registry, VfioGroupTable groupTable, Object session, SessionMemory memory,
-            ContextOptions contextOptions, VfioContainerOptions options, IoasidSet pasids,
-            ContainerDomainFactory domainFactory) {
-        this.registry = registry;
+    public VfioContainer(IommufdPlatform platform, VfioGroupTable groupTable, Object session, SessionMemory memory,
+            ContextOptions contextOptions, VfioContainerOptions options, IoasidSet pasids) {
+        this.registry = platform.registry();
         this.groupTable = groupTable;
         this.session = session;
-        this.memory = memory;
-        this.contextOptions = contextOptions;
         this.options = options;
         this.pasids = pasids;
-        this.domainFactory = domainFactory;
-    }
-
-    /** A container whose domains the units' drivers make ({@link DriverContainerDomains}). */
-    public VfioContainer(DriverRegistry registry, VfioGroupTable groupTable, Object session, SessionMemory memory,
-            ContextOptions contextOptions, VfioContainerOptions options, IoasidSet pasids) {
-        this(registry, groupTable, session, memory, contextOptions, options, pasids,
-                new DriverContainerDomains(registry));
+        this.context = new IommufdContext(contextOptions, memory, platform);
     }
 
     /** {@code VFIO_GET_API_VERSION}. */
@@ -120,8 +117,8 @@ public final class VfioContainer implements AutoCloseable {
                 units.add(u.name());
             }
         } else {
-            for (DeviceInfo d : groups.values()) {
-                units.add(d.unit());
+            for (ContainerDevice d : groups.values()) {
+                units.add(d.info().unit());
             }
         }
         if (units.isEmpty()) {
@@ -138,22 +135,29 @@ public final class VfioContainer implements AutoCloseable {
 
     /**
      * {@code VFIO_GROUP_SET_CONTAINER}: ENOENT for a group the platform lacks; EBUSY when another
-     * session holds it; EINVAL when it is already in a container of this session; with a backend,
-     * the backend's attach errors (nothing changes then).
+     * session holds it, or when an iommufd context holds its device (the DMA-ownership claim); EINVAL
+     * when it is already in a container of this session; with a backend, the backend's attach errors
+     * (nothing changes then).
      */
     public synchronized void setContainer(int group) {
         checkOpen();
         DeviceInfo device = groupTable.device(group);
         groupTable.claim(group, session, this);
+        int devId = 0;
         try {
+            devId = context.devices().bind(device.name());
+            ContainerDevice member = new ContainerDevice(group, device, devId);
             if (iommu != null) {
-                iommu.attach(device);
+                iommu.attach(member);
             }
+            groups.put(group, member);
         } catch (RuntimeException e) {
+            if (devId != 0) {
+                context.devices().unbind(devId);
+            }
             groupTable.release(group, this);
             throw e;
         }
-        groups.put(group, device);
     }
 
     /**
@@ -162,20 +166,21 @@ public final class VfioContainer implements AutoCloseable {
      */
     public synchronized void unsetContainer(int group) {
         checkOpen();
-        DeviceInfo device = groups.get(group);
-        if (device == null) {
+        ContainerDevice member = groups.get(group);
+        if (member == null) {
             throw IommuException.of(Errno.EINVAL, "IOMMU group %d is not in this container",
                     Integer.toUnsignedLong(group));
         }
         if (iommu != null) {
             if (groups.size() == 1) {
-                iommu.release(List.of(device));
+                iommu.release(List.of(member));
                 iommu = null;
             } else {
-                iommu.detach(device);
+                iommu.detach(member);
             }
         }
         groups.remove(group);
+        context.devices().unbind(member.devId());
         groupTable.release(group, this);
     }
 
@@ -204,10 +209,10 @@ public final class VfioContainer implements AutoCloseable {
             throw IommuException.of(Errno.ENODEV, "SET_IOMMU: no IOMMU driver supports type %d",
                     Integer.toUnsignedLong(type));
         }
-        Type1Iommu opened = new Type1Iommu(type, registry, domainFactory, memory, contextOptions, options, pasids);
-        List<DeviceInfo> attached = new ArrayList<>();
+        Type1Iommu opened = new Type1Iommu(type, registry, context, options, pasids);
+        List<ContainerDevice> attached = new ArrayList<>();
         try {
-            for (DeviceInfo d : groups.values()) {
+            for (ContainerDevice d : groups.values()) {
                 opened.attach(d);
                 attached.add(d);
             }
@@ -300,9 +305,9 @@ public final class VfioContainer implements AutoCloseable {
         }
         DeviceInfo target = null;
         if (device != null && !device.isEmpty()) {
-            for (DeviceInfo d : groups.values()) {
-                if (d.name().equals(device)) {
-                    target = d;
+            for (ContainerDevice d : groups.values()) {
+                if (d.info().name().equals(device)) {
+                    target = d.info();
                 }
             }
             if (target == null) {
@@ -349,6 +354,7 @@ public final class VfioContainer implements AutoCloseable {
             iommu.release(new ArrayList<>(groups.values()));
             iommu = null;
         }
+        context.close(); // the DEVICE objects go: the devices' claims are released
         for (int g : groups.keySet()) {
             groupTable.release(g, this);
         }
@@ -381,9 +387,17 @@ public final class VfioContainer implements AutoCloseable {
         return iommu == null ? List.of() : iommu.boundPasids();
     }
 
-    /** The container's stage-2 domain on the unit named, or null. */
-    public synchronized ContainerDomain domain(String unitName) {
-        return iommu == null ? null : iommu.domain(unitName);
+    /**
+     * The HWPT_PAGING id of the container's stage-2 domain on the unit named, in {@link #context()},
+     * or 0.
+     */
+    public synchronized int hwptId(String unitName) {
+        return iommu == null ? 0 : iommu.hwptId(unitName);
+    }
+
+    /** The container's private iommufd context (for the shell and tests; its objects are the container's). */
+    public IommufdContext context() {
+        return context;
     }
 
     public synchronized boolean isClosed() {

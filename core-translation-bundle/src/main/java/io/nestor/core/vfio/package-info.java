@@ -13,13 +13,19 @@
  * {@code struct vfio_dma} → {@link io.nestor.core.vfio.VfioDma}; {@code vfio_pasid.c}'s per-VM set →
  * the session's {@link io.nestor.core.ioasid.IoasidSet}.
  *
+ * <p>Underneath, each container has a private {@link io.nestor.core.iommufd.IommufdContext}: its
+ * groups' devices are DEVICE objects there (claimed in the platform's device bindings, so an iommufd
+ * context cannot bind them meanwhile, and the other way round), its mappings are areas of one IOAS,
+ * and each unit's stage-2 is an HWPT_PAGING allocated through HWPT_ALLOC and attached as VFIO's cdev
+ * attaches. The type1 rules are applied on top, before the iommufd commands run.
+ *
  * <p>IOMMU groups: the platform has one group per topology device (a topology has no
  * multi-function isolation boundaries to model), numbered in topology order from 0
  * ({@link io.nestor.core.vfio.VfioGroupTable}).
  *
- * <p>Lock order: the container's lock → the IOAS's page table → the builder → the page allocator;
- * the container's lock → a unit's driver lease → the unit's register lock; the container's lock →
- * the IOASID space's lock. The group table's lock is never held while calling out.
+ * <p>Lock order: the container's lock → its private context's locks (object table → IOAS page
+ * table → builder → page allocator; a unit's driver lease → the unit's register lock); the
+ * container's lock → the IOASID space's lock. The group table's lock is never held while calling out.
  *
  * <p>Internal to the core bundle; not exported.
  */

@@ -32,11 +32,16 @@ final class NestingTestDriver implements IommuDriver {
     static final long CAP = 0x00d2_0086_6f0e_0462L;
     static final long ECAP = 0x0000_f7ff_f0af_fedeL;
 
+    /** {@code IOMMU_HWPT_ALLOC_DIRTY_TRACKING}. */
+    static final int DIRTY_TRACKING = 1 << 1;
+
     final String kind;
     final List<String> calls = new ArrayList<>();
     final Map<String, Errno> failures = new HashMap<>();
     final Map<String, DomainDescriptor> attached = new LinkedHashMap<>();
     final List<PageResponse> responses = new ArrayList<>();
+    /** Whether hw_info reports dirty tracking (when the unit's features have it). */
+    boolean dirtyCapable = true;
 
     NestingTestDriver(String kind) {
         this.kind = kind;
@@ -57,15 +62,16 @@ final class NestingTestDriver implements IommuDriver {
         if (d == null || pasid != DeviceInfo.NO_PASID) {
             return TranslationConfig.abort();
         }
+        boolean dirtyBits = (d.flags() & DIRTY_TRACKING) != 0; // the hardware marks written leaves dirty
         return new TranslationConfig(TranslationMode.STAGE2, null,
-                new StageConfig(TestPageTableFormat.granule4k(), d.rootAddress(), false), d.tag(), -1);
+                new StageConfig(TestPageTableFormat.granule4k(), d.rootAddress(), dirtyBits), d.tag(), -1);
     }
 
     @Override
     public HwInfo hwInfo(UnitContext unit) {
         byte[] data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(8, CAP).putLong(16, ECAP).array();
-        return new HwInfo(kind.equals(KIND_INTEL_VTD) ? HwInfo.TYPE_INTEL_VTD : HwInfo.TYPE_ARM_SMMUV3, data, 0,
-                unit.features().pasidBits(), Map.of());
+        return new HwInfo(kind.equals(KIND_INTEL_VTD) ? HwInfo.TYPE_INTEL_VTD : HwInfo.TYPE_ARM_SMMUV3, data,
+                dirtyCapable && unit.features().dirtyTracking() ? HwInfo.CAP_DIRTY_TRACKING : 0, unit.features().pasidBits(), Map.of());
     }
 
     private void call(String what) {

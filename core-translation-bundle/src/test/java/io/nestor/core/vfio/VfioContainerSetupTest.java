@@ -2,14 +2,13 @@ package io.nestor.core.vfio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.IommufdContext;
 import io.nestor.core.topology.TopologyFile;
 import java.io.StringReader;
 import java.util.List;
@@ -63,8 +62,7 @@ class VfioContainerSetupTest {
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> a.setContainer(0)).errno());
         VfioContainer b = f.container();
         f.assertFailsUnchanged(Errno.EINVAL, b, () -> b.setContainer(0)); // same session, other container
-        VfioContainer stranger = new VfioContainer(f.registry, f.groups, new Object(), f.regions,
-                ContextOptions.defaults(), VfioContainerOptions.defaults(), null);
+        VfioContainer stranger = f.stranger(new Object(), null);
         f.assertFailsUnchanged(Errno.EBUSY, stranger, () -> stranger.setContainer(0));
         f.assertFailsUnchanged(Errno.ENOENT, b, () -> b.setContainer(7));
         f.assertFailsUnchanged(Errno.ENOENT, b, () -> b.setContainer(-1));
@@ -73,6 +71,22 @@ class VfioContainerSetupTest {
         stranger.setContainer(0);
         assertEquals(List.of(0), stranger.groups());
         assertEquals(stranger, f.groups.holder(0).orElseThrow());
+    }
+
+    @Test
+    void aDeviceIsEitherInAContainerOrBoundToAnIommufdContext() {
+        IommufdContext iommufd = new IommufdContext(ContextOptions.defaults(), f.regions, f.platform);
+        int devId = iommufd.devices().bind("0000:00:02.0");
+        VfioContainer c = f.container();
+        f.assertFailsUnchanged(Errno.EBUSY, c, () -> c.setContainer(0)); // the DMA-ownership claim
+        assertTrue(f.groups.holder(0).isEmpty());
+        iommufd.devices().unbind(devId);
+        c.setContainer(0);
+        assertEquals(Errno.EBUSY,
+                assertThrows(IommuException.class, () -> iommufd.devices().bind("0000:00:02.0")).errno());
+        c.close();
+        iommufd.devices().bind("0000:00:02.0");
+        iommufd.close();
     }
 
     @Test
@@ -89,7 +103,7 @@ class VfioContainerSetupTest {
         c.setIommu(VfioExtension.TYPE1V2_IOMMU);
         assertTrue(c.iommuSet());
         assertTrue(f.structurePages() > pages, "the unit's domain has a table");
-        assertEquals(List.of("alloc 0", "attach 0000:00:02.0"), f.vtd.calls);
+        assertEquals(List.of("alloc 2", "attach 0000:00:02.0"), f.vtd.calls, "DIRTY_TRACKING: dmar0 has it");
         // vfio_ioctl_set_iommu: a second SET_IOMMU is EINVAL, whatever the type
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setIommu(VfioExtension.TYPE1V2_IOMMU));
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU));
@@ -112,12 +126,12 @@ class VfioContainerSetupTest {
         VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU);
         c.setContainer(1); // same unit: same domain
         c.setContainer(4); // smmu0: a domain of its own
-        assertEquals(List.of("alloc 0", "attach 0000:00:02.0", "attach 0000:00:03.0"), f.vtd.calls);
-        assertEquals(List.of("alloc 0", "attach 0001:00:01.0"), f.smmu.calls);
+        assertEquals(List.of("alloc 2", "attach 0000:00:02.0", "attach 0000:00:03.0"), f.vtd.calls);
+        assertEquals(List.of("alloc 2", "attach 0001:00:01.0"), f.smmu.calls);
         assertEquals(f.vtd.attached.get("0000:00:02.0"), f.vtd.attached.get("0000:00:03.0"));
-        assertNotNull(c.domain("smmu0"));
+        assertTrue(c.hwptId("smmu0") != 0);
         c.unsetContainer(4);
-        assertNull(c.domain("smmu0"));
+        assertEquals(0, c.hwptId("smmu0"));
         assertTrue(f.smmu.calls.contains("detach 0001:00:01.0"));
         assertTrue(f.smmu.calls.stream().anyMatch(s -> s.startsWith("free ")));
     }
@@ -128,7 +142,7 @@ class VfioContainerSetupTest {
         f.smmu.failures.put("attach 0001:00:01.0", Errno.EINVAL);
         long pages = f.structurePages();
         f.assertFailsRolledBack(Errno.EINVAL, c, () -> c.setContainer(4));
-        assertEquals(List.of("alloc 0", "free 1"), f.smmu.calls);
+        assertEquals(List.of("alloc 2", "free 1"), f.smmu.calls);
         assertEquals(pages, f.structurePages(), "the new domain's tables and root went back");
         assertTrue(f.groups.holder(4).isEmpty());
         assertEquals(0, f.unit("smmu0").allocatedIds("did"));

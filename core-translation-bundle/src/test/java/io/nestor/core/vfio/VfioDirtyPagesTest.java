@@ -4,14 +4,12 @@ import static io.nestor.core.vfio.VfioFixture.RW;
 import static io.nestor.core.vfio.VfioFixture.VA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nestor.api.driver.DomainDescriptor;
+import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.error.Errno;
-import io.nestor.core.iommufd.ContextOptions;
-import io.nestor.core.iommufd.IovaRange;
-import io.nestor.core.unit.IommuUnit;
-import java.util.TreeSet;
-import java.util.function.LongConsumer;
+import io.nestor.api.translation.Access;
+import io.nestor.core.translate.TranslationResult;
 import org.junit.jupiter.api.Test;
 
 /** VFIO_IOMMU_DIRTY_PAGES and the bitmaps of GET_BITMAP and UNMAP_DMA. */
@@ -56,6 +54,7 @@ class VfioDirtyPagesTest {
 
     @Test
     void withoutHardwareDirtyBitsEveryMappedPageIsDirty() {
+        f.vtd.dirtyCapable = false; // a unit without second-stage A/D: type1's pinned-page answer
         VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU);
         c.mapDma(RW, VA, IOVA, 0x3000);
         c.mapDma(RW, VA, IOVA + 0x5000, 0x1000);
@@ -71,83 +70,37 @@ class VfioDirtyPagesTest {
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.dirtyPages(GET, IOVA, 0x3000, BITMAP));
     }
 
-    /** Domains whose second stage records writes: the test plays the device writing pages. */
-    private static final class DirtyDomains implements ContainerDomainFactory {
-        final ContainerDomainFactory real;
-        final TreeSet<Long> written = new TreeSet<>(Long::compareUnsigned);
-
-        DirtyDomains(ContainerDomainFactory real) {
-            this.real = real;
-        }
-
-        @Override
-        public ContainerDomain allocate(IommuUnit unit, int hwptFlags) {
-            ContainerDomain d = real.allocate(unit, hwptFlags);
-            return new ContainerDomain() {
-                @Override
-                public DomainDescriptor descriptor() {
-                    return d.descriptor();
-                }
-
-                @Override
-                public boolean tracksDirty() {
-                    return true;
-                }
-
-                @Override
-                public void readAndClearDirty(long iova, long length, long pageSize, LongConsumer dirtyPage) {
-                    for (Long p : new TreeSet<>(written.subSet(iova, iova + length))) {
-                        dirtyPage.accept(p);
-                        written.remove(p);
-                    }
-                }
-
-                @Override
-                public long pageSizes() {
-                    return d.pageSizes();
-                }
-
-                @Override
-                public IovaRange aperture() {
-                    return d.aperture();
-                }
-
-                @Override
-                public void map(long iova, long pa, long length, int prot) {
-                    d.map(iova, pa, length, prot);
-                }
-
-                @Override
-                public long unmap(long iova, long length) {
-                    return d.unmap(iova, length);
-                }
-
-                @Override
-                public void free() {
-                    d.free();
-                }
-            };
-        }
+    /** A DMA write by group {@code group}'s device through the engine (the walker marks the leaf dirty). */
+    private void dmaWrite(int group, long iova) {
+        TranslationResult r = new TranslationResult();
+        DeviceInfo d = f.device(group);
+        assertTrue(f.registry.engine().translate(f.unit(d.unit()).index(), d.sourceId(), DeviceInfo.NO_PASID, iova,
+                Access.WRITE, r), r.toString());
     }
 
     @Test
-    void domainsTrackingDirtyReportTheirDirtyPagesAndClearThem() {
-        DirtyDomains domains = new DirtyDomains(new DriverContainerDomains(f.registry));
-        VfioContainer c = new VfioContainer(f.registry, f.groups, f.session, f.regions, ContextOptions.defaults(),
-                VfioContainerOptions.defaults(), f.pasids, domains);
-        c.setContainer(0);
-        c.setIommu(VfioExtension.TYPE1V2_IOMMU);
+    void secondStageDirtyBitsGiveThePagesDmaWroteAndReadingClearsThem() {
+        VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU); // dmar0 tracks dirty: a DIRTY_TRACKING HWPT
+        assertTrue(f.vtd.calls.contains("alloc " + NestingTestDriver.DIRTY_TRACKING));
         c.mapDma(RW, VA, IOVA, 0x8000);
-        domains.written.add(IOVA); // written before tracking started: START clears it
+        dmaWrite(0, IOVA); // before tracking starts: START takes a clean snapshot
         c.dirtyPages(START, 0, 0, null);
-        domains.written.add(IOVA + 0x2000);
-        domains.written.add(IOVA + 0x7000);
+        dmaWrite(0, IOVA + 0x2000);
+        dmaWrite(0, IOVA + 0x7ff8);
         assertArrayEquals(bits(0b1000_0100L), c.dirtyPages(GET, IOVA, 0x8000, BITMAP));
-        assertArrayEquals(bits(0), c.dirtyPages(GET, IOVA, 0x8000, BITMAP), "read clears");
-        domains.written.add(IOVA + 0x1000);
+        assertArrayEquals(bits(0), c.dirtyPages(GET, IOVA, 0x8000, BITMAP), "reading cleared them");
+        dmaWrite(0, IOVA + 0x2000); // recorded again after the clear
+        dmaWrite(0, IOVA + 0x1000);
         VfioUnmapResult r = c.unmapDma(VfioDmaFlags.UNMAP_GET_DIRTY_BITMAP, IOVA, 0x8000, BITMAP);
         assertEquals(0x8000, r.size());
-        assertArrayEquals(bits(0b10), r.bitmap());
-        c.close();
+        assertArrayEquals(bits(0b110L), r.bitmap());
+    }
+
+    @Test
+    void aContainerSpanningAUnitWithoutDirtyBitsReportsEveryPage() {
+        VfioContainer c = f.container(0, VfioExtension.TYPE1_NESTING_IOMMU); // a nest parent: no DIRTY_TRACKING
+        c.mapDma(RW, VA, IOVA, 0x2000);
+        c.dirtyPages(START, 0, 0, null);
+        assertArrayEquals(bits(0b11L), c.dirtyPages(GET, IOVA, 0x2000, BITMAP));
     }
 }

@@ -9,6 +9,8 @@ import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.Access;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.DeviceBindings;
+import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.session.RegionTable;
@@ -37,6 +39,8 @@ final class VfioFixture {
     final NestingTestDriver vtd = new NestingTestDriver("intel-vtd");
     final NestingTestDriver smmu = new NestingTestDriver("arm-smmuv3");
     final VfioGroupTable groups = new VfioGroupTable(registry);
+    final DeviceBindings bindings = new DeviceBindings();
+    final IommufdPlatform platform = IommufdPlatform.of(registry, bindings);
     final RegionTable regions = new RegionTable(4096);
     final Object session = new Object();
     final IoasidSet pasids;
@@ -58,8 +62,16 @@ final class VfioFixture {
         return container(VfioContainerOptions.defaults());
     }
 
+    /** A container of another session, with its own PASID set (or none). */
+    VfioContainer stranger(Object otherSession, IoasidSet otherPasids) {
+        VfioContainer c = new VfioContainer(platform, groups, otherSession, regions, ContextOptions.defaults(),
+                VfioContainerOptions.defaults(), otherPasids);
+        containers.add(c);
+        return c;
+    }
+
     VfioContainer container(VfioContainerOptions options) {
-        VfioContainer c = new VfioContainer(registry, groups, session, regions, ContextOptions.defaults(), options,
+        VfioContainer c = new VfioContainer(platform, groups, session, regions, ContextOptions.defaults(), options,
                 pasids);
         containers.add(c);
         return c;

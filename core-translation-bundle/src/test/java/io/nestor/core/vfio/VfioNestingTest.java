@@ -28,7 +28,7 @@ class VfioNestingTest {
     @Test
     void theStageTwoIsANestParentAndTheContainerHoldsOneGroup() {
         VfioContainer c = nesting(0);
-        assertEquals(List.of("alloc " + Type1Iommu.HWPT_NEST_PARENT, "attach " + DEV), f.vtd.calls);
+        assertEquals(List.of("alloc " + io.nestor.core.iommufd.HwptAllocFlags.NEST_PARENT, "attach " + DEV), f.vtd.calls);
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setContainer(1));
         VfioContainer two = f.container();
         two.setContainer(2);
@@ -56,7 +56,7 @@ class VfioNestingTest {
 
     @Test
     void withoutASessionPasidSetBindIsEinvalAndPasidRequestsEopnotsupp() {
-        VfioContainer c = new VfioContainer(f.registry, f.groups, f.session, f.regions, ContextOptions.defaults(),
+        VfioContainer c = new VfioContainer(f.platform, f.groups, f.session, f.regions, ContextOptions.defaults(),
                 VfioContainerOptions.defaults(), null);
         c.setContainer(0);
         c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU);
@@ -139,8 +139,7 @@ class VfioNestingTest {
         int pasid = a.pasidRequest(ALLOC, 1, 100);
         b.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null); // vfio_mm is per VM
         IoasidSet otherSet = f.registry.ioasids().openSet("session-b", 4);
-        VfioContainer stranger = new VfioContainer(f.registry, f.groups, new Object(), f.regions,
-                ContextOptions.defaults(), VfioContainerOptions.defaults(), otherSet);
+        VfioContainer stranger = f.stranger(new Object(), otherSet);
         stranger.setContainer(2);
         stranger.setIommu(VfioExtension.TYPE1_NESTING_IOMMU);
         assertEquals(0, stranger.pasidRequest(FREE, 0, 1000));
