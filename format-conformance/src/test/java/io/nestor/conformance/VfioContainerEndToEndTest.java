@@ -24,6 +24,7 @@ import io.nestor.core.vfio.VfioDmaFlags;
 import io.nestor.core.vfio.VfioExtension;
 import io.nestor.core.vfio.VfioGroupTable;
 import io.nestor.core.vfio.VfioNestingOps;
+import io.nestor.driver.smmuv3.Smmuv3Driver;
 import io.nestor.driver.vtd.VtdDriver;
 import io.nestor.driver.vtd.host.IommuGpasidBindData;
 import org.junit.jupiter.api.Test;
@@ -54,14 +55,21 @@ class VfioContainerEndToEndTest {
     VfioContainerEndToEndTest() {
         registry.addDriver(new DriverBinding(new VtdDriver(), IommuDriver.KIND_INTEL_VTD, "io.nestor.driver.vtd", 7,
                 "1.0.0", 0, 1));
+        registry.addDriver(new DriverBinding(new Smmuv3Driver(), IommuDriver.KIND_ARM_SMMUV3,
+                "io.nestor.driver.smmuv3", 8, "1.0.0", 0, 2));
         regions.createRegion(VA, RAM, PA, true);
         dmar0 = registry.runtimeUnit("dmar0").orElseThrow();
         device = groups.device(0);
     }
 
     private long translate(int pasid, long iova, int access) {
+        return translate(device, pasid, iova, access);
+    }
+
+    private long translate(DeviceInfo dev, int pasid, long iova, int access) {
         TranslationResult r = new TranslationResult();
-        boolean ok = registry.engine().translate(dmar0.index(), device.sourceId(), pasid, iova, access, r);
+        IommuUnit unit = registry.runtimeUnit(dev.unit()).orElseThrow();
+        boolean ok = registry.engine().translate(unit.index(), dev.sourceId(), pasid, iova, access, r);
         return ok ? r.outputAddress() : -1;
     }
 
@@ -140,5 +148,47 @@ class VfioContainerEndToEndTest {
         assertFalse(registry.ioasids().isAllocated(pasid));
         assertTrue(registry.structurePages().livePages() >= structurePages,
                 "the unit's own structures (root, context and PASID tables, queues) stay");
+    }
+
+    /**
+     * The SMMUv3 model of the nested-stage series: the guest's whole CD table is installed under the
+     * container's nest parent with SET_PASID_TABLE; a CD in it points at the guest's VMSAv8-64 stage-1
+     * tables, so DMA with that SubstreamID walks them over the container's stage 2.
+     */
+    @Test
+    void setPasidTableOnSmmuGivesNestedTranslationBySubstream() {
+        DeviceInfo smmuDevice = groups.device(4);
+        assertEquals("smmu0", smmuDevice.unit());
+        VfioContainer c = new VfioContainer(IommufdPlatform.of(registry, new DeviceBindings()), groups, new Object(),
+                regions, ContextOptions.defaults(), VfioContainerOptions.defaults(), null);
+        c.setContainer(4);
+        c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU);
+        c.mapDma(RW, VA, 0, RAM);
+        assertEquals(PA + 0x12_3000, translate(smmuDevice, DeviceInfo.NO_PASID, 0x12_3000, Access.READ));
+
+        // guest stage 1 (VMSAv8-64, 4 KiB granule, 48-bit VA): gVA 0x4000_0000 -> GPA 0xA0_0000
+        long gva = 0x4000_0000L;
+        long table = 0b11;
+        long page = 0b11 | 1L << 10 | 1L << 6; // page, AF, AP[1] = EL0 read / write
+        guestWrite(0x1000 + 8 * ((gva >>> 39) & 511), 0x2000 | table);
+        guestWrite(0x2000 + 8 * ((gva >>> 30) & 511), 0x3000 | table);
+        guestWrite(0x3000 + 8 * ((gva >>> 21) & 511), 0x4000 | table);
+        guestWrite(0x4000 + 8 * ((gva >>> 12) & 511), 0xA0_0000 | page);
+        // a linear CD table at GPA 0x8000; SubstreamID 1's CD: T0SZ 16, TG0 4K, V, IPS 48-bit, AA64, ASID 5
+        long cd0 = 16 | 1L << 31 | 5L << 32 | 1L << 41 | 5L << 48;
+        guestWrite(0x8000 + 64, cd0);
+        guestWrite(0x8000 + 64 + 8, 0x1000);
+        // iommu_pasid_table_config: TRANSLATE, SMMUv3, 4 PASID bits, linear table, S1DSS bypass
+        byte[] config = java.nio.ByteBuffer.allocate(40).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 40)
+                .putInt(4, 1).putInt(8, 1).putLong(16, 0x8000).put(24, (byte) 4).put(25, (byte) 1).putInt(32, 1)
+                .put(36, (byte) 0).put(37, (byte) 1).array();
+        c.nestingOp(VfioNestingOps.SET_PASID_TABLE, config, null);
+        assertEquals(PA + 0xA0_0042, translate(smmuDevice, 1, gva + 0x42, Access.READ), "gVA -> GPA -> host PA");
+        assertEquals(PA + 0x12_3000, translate(smmuDevice, DeviceInfo.NO_PASID, 0x12_3000, Access.READ),
+                "S1DSS bypass: requests without a SubstreamID use stage 2 only");
+        c.nestingOp(VfioNestingOps.UNSET_PASID_TABLE, new byte[0], null);
+        assertEquals(-1, translate(smmuDevice, 1, gva, Access.READ), "back to the parent's stage 2 alone");
+        c.close();
+        assertEquals(0, regions.totalPins());
     }
 }
