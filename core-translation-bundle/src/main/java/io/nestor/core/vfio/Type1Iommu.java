@@ -569,7 +569,10 @@ final class Type1Iommu {
      * The nesting ops after the flags and op checks (the series' {@code vfio_iommu_handle_pgtbl_op}
      * and its siblings): EOPNOTSUPP outside TYPE1_NESTING mode or when the nesting info lacks the
      * op's feature; EINVAL for BIND / UNBIND without the per-VM PASID set; then the op on the chosen
-     * devices (all of the container's when {@code device} is null).
+     * devices (all of the container's when {@code device} is null). PAGE_RESP is checked as
+     * {@code iommu_page_response} checked it and handed to the driver; whether a request of that
+     * group is outstanding is the unit's business (the kernel's pending-fault match is not modelled
+     * here).
      */
     void nestingOp(int op, byte[] data, DeviceInfo device) {
         if (nestingInfo == null) {

@@ -197,15 +197,7 @@ public final class VfioContainer implements AutoCloseable {
             throw IommuException.of(Errno.EINVAL, groups.isEmpty() ? "SET_IOMMU: the container has no group"
                     : "SET_IOMMU: the container's IOMMU is already set");
         }
-        int supported;
-        switch (type) {
-            case VfioExtension.DMA_CC_IOMMU:
-                supported = 0; // type1 answers it only for an open backend
-                break;
-            default:
-                supported = checkExtension(type);
-        }
-        if (supported <= 0) {
+        if (checkExtension(type) <= 0) { // asked with no backend, as vfio_ioctl_set_iommu asks type1
             throw IommuException.of(Errno.ENODEV, "SET_IOMMU: no IOMMU driver supports type %d",
                     Integer.toUnsignedLong(type));
         }
