@@ -135,6 +135,18 @@ public interface IommuDriver {
         throw unsupported("nested domain allocation");
     }
 
+    /**
+     * The device's reserved IOVA regions ({@code iommu_ops.get_resv_regions}): VT-d's interrupt
+     * range, SMMUv3's software MSI window, RMRRs. iommufd reserves them (all but
+     * {@link ReservedRegion.Type#DIRECT_RELAXABLE}) in an IOAS the device's RID attaches to. The
+     * default reports none.
+     *
+     * @since 1.2
+     */
+    default java.util.List<ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return java.util.List.of();
+    }
+
     /** Attaches the device's requests without a PASID (RID / StreamID) to {@code domain}. */
     default void attachDevice(UnitContext unit, DeviceInfo device, DomainDescriptor domain) {
         throw unsupported("device attach");

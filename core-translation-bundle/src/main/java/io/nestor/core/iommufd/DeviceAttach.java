@@ -38,7 +38,7 @@ final class DeviceAttach {
     /** @return the HWPT id now attached (the new automatic HWPT's for an IOAS) */
     static int attach(DeviceObject dev, int pasid, int ptId) {
         synchronized (dev) {
-            ObjectTable table = dev.context().objects();
+            ObjectTable table = dev.context().table();
             try (ObjectRef<IommufdObject> pt = table.getAny(ptId)) {
                 IommufdObject o = pt.get();
                 if (o instanceof Hwpt) {
@@ -59,7 +59,7 @@ final class DeviceAttach {
     /** @return the HWPT id now attached */
     static int replace(DeviceObject dev, int pasid, int ptId) {
         synchronized (dev) {
-            ObjectTable table = dev.context().objects();
+            ObjectTable table = dev.context().table();
             try (ObjectRef<IommufdObject> pt = table.getAny(ptId)) {
                 IommufdObject o = pt.get();
                 if (!(o instanceof Hwpt) && !(o instanceof Ioas)) {
@@ -135,7 +135,7 @@ final class DeviceAttach {
         driverAttach(dev, pasid, h);
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
-            dev.context().objects().addUser(h);
+            dev.context().table().addUser(h);
         }
     }
 
@@ -151,7 +151,7 @@ final class DeviceAttach {
         }
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
-            dev.context().objects().addUser(h);
+            dev.context().table().addUser(h);
         }
         release(dev, old);
     }
@@ -228,7 +228,7 @@ final class DeviceAttach {
 
     /** Drops an attachment's user; an automatic HWPT left without devices is destroyed. */
     private static void release(DeviceObject dev, Hwpt h) {
-        ObjectTable table = dev.context().objects();
+        ObjectTable table = dev.context().table();
         table.dropUser(h);
         if (h instanceof HwptPaging && ((HwptPaging) h).autoDomain()) {
             table.destroyIfUnused(h);
@@ -245,7 +245,7 @@ final class DeviceAttach {
             }
             ObjectRef<IommufdObject> ref;
             try {
-                ref = dev.context().objects().getAny(h.id());
+                ref = dev.context().table().getAny(h.id());
             } catch (IommuException gone) {
                 continue; // not yet published, or being destroyed
             }
@@ -265,7 +265,7 @@ final class DeviceAttach {
                 }
             }
         }
-        ObjectTable table = dev.context().objects();
+        ObjectTable table = dev.context().table();
         HwptPaging h = HwptPaging.build(dev.context(), dev.platform(), ioas, dev.unit(), 0, true);
         try {
             if (replace) {

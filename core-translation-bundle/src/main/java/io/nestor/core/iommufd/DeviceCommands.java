@@ -104,7 +104,8 @@ public final class DeviceCommands {
             }
             byte[] vendor = info.data();
             byte[] out = Arrays.copyOf(vendor, dataLen); // cut to data_len, or zero-filled beyond the driver's
-            int pasidBits = dev.pasidBits();
+            // ilog2(max_pasids): the device's PASID width bounded by what the unit's driver reports
+            int pasidBits = dev.info().pasidBits() == 0 ? 0 : Math.min(dev.info().pasidBits(), info.maxPasidLog2());
             long caps = info.capabilities() & ~(HwInfo.CAP_PCI_PASID_EXEC | HwInfo.CAP_PCI_PASID_PRIV);
             if (pasidBits != 0) {
                 if (dev.info().pasidExec()) {

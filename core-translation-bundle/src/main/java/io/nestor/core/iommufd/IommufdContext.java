@@ -111,6 +111,11 @@ public final class IommufdContext implements AutoCloseable {
         return objects;
     }
 
+    /** The object table without the open check: for teardown paths that run while closing. */
+    ObjectTable table() {
+        return objects;
+    }
+
     /** The IOAS commands (ALLOC, MAP, MAP_FILE, COPY, UNMAP, IOVA_RANGES, ALLOW_IOVAS). */
     public IoasCommands ioas() {
         checkOpen();

@@ -39,6 +39,7 @@ class HwptTestDriver implements IommuDriver {
     /** "unit/sid/pasid" → domain attached. */
     final Map<String, DomainDescriptor> attached = new ConcurrentHashMap<>();
     volatile boolean flushSupported;
+    final java.util.Set<Integer> viommuTags = ConcurrentHashMap.newKeySet();
     volatile long capabilities = HwInfo.CAP_DIRTY_TRACKING;
     volatile byte[] hwInfoData = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
@@ -117,7 +118,9 @@ class HwptTestDriver implements IommuDriver {
         if (!domain.nested() && domain.vendorData().length == 0) { // a bogus "nested" result has data
             unit.freePages(domain.rootAddress(), 1);
         }
-        unit.freeId(TAGS, domain.tag());
+        if (!viommuTags.contains(domain.tag())) { // a vIOMMU's nested domain borrows its tag
+            unit.freeId(TAGS, domain.tag());
+        }
     }
 
     @Override
@@ -158,12 +161,15 @@ class HwptTestDriver implements IommuDriver {
         if (type != ViommuDescriptor.TYPE_ARM_SMMUV3) {
             throw IommuException.of(Errno.EOPNOTSUPP, "vIOMMU type %d", type);
         }
-        return new ViommuDescriptor(type, unit.allocateId(TAGS, 1, 0xFFFF), parent);
+        ViommuDescriptor v = new ViommuDescriptor(type, unit.allocateId(TAGS, 1, 0xFFFF), parent);
+        viommuTags.add(v.tag());
+        return v;
     }
 
     @Override
     public void freeViommu(UnitContext unit, ViommuDescriptor viommu) {
         calls.add("freeViommu " + viommu.tag());
+        viommuTags.remove(viommu.tag());
         unit.freeId(TAGS, viommu.tag());
     }
 

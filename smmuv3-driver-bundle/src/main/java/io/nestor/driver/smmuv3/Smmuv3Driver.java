@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.driver.ViommuDescriptor;
 import io.nestor.api.pagetable.PageTableFormat;
@@ -18,6 +19,7 @@ import io.nestor.driver.smmuv3.hw.Smmuv3ConfigDecoder;
 import io.nestor.driver.smmuv3.hw.Smmuv3FaultRecorder;
 import io.nestor.driver.smmuv3.hw.Smmuv3PageRequestRecorder;
 import io.nestor.driver.smmuv3.hw.Smmuv3UnitReset;
+import java.util.List;
 import java.util.function.LongFunction;
 import org.osgi.service.component.annotations.Component;
 
@@ -88,6 +90,11 @@ public final class Smmuv3Driver implements IommuDriver {
     public DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags, int dataType,
             byte[] data) {
         return Smmuv3HostDriver.allocNestedDomain(unit, parent, flags, dataType, data);
+    }
+
+    @Override
+    public List<ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return Smmuv3HostDriver.reservedRegions(unit, device);
     }
 
     @Override

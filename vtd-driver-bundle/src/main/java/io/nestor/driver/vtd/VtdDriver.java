@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.translation.Fault;
@@ -17,13 +18,15 @@ import io.nestor.driver.vtd.host.VtdGuestPasidBinding;
 import io.nestor.driver.vtd.host.VtdHwInfo;
 import io.nestor.driver.vtd.host.VtdNestedDomains;
 import io.nestor.driver.vtd.host.VtdPageResponder;
-import io.nestor.driver.vtd.host.VtdPagingFlush;
 import io.nestor.driver.vtd.host.VtdPagingDomains;
+import io.nestor.driver.vtd.host.VtdPagingFlush;
+import io.nestor.driver.vtd.host.VtdReservedRegions;
 import io.nestor.driver.vtd.host.VtdUserInvalidation;
 import io.nestor.driver.vtd.hw.VtdConfigDecoder;
 import io.nestor.driver.vtd.hw.VtdFaultRecorder;
 import io.nestor.driver.vtd.hw.VtdPageRequestQueue;
 import io.nestor.driver.vtd.hw.VtdUnitReset;
+import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -97,6 +100,11 @@ public final class VtdDriver implements IommuDriver {
     public DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags, int dataType,
             byte[] data) {
         return VtdNestedDomains.allocate(unit, parent, flags, dataType, data);
+    }
+
+    @Override
+    public List<ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return VtdReservedRegions.of(unit, device);
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.nestor.driver.smmuv3.host;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
+import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.driver.ViommuDescriptor;
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.translation.PageResponse;
+import java.util.List;
 import java.util.function.LongFunction;
 
 /**
@@ -38,6 +40,11 @@ public final class Smmuv3HostDriver {
     public static DomainDescriptor allocNestedDomain(UnitContext unit, DomainDescriptor parent, int flags,
             int dataType, byte[] data) {
         return Smmuv3NestedDomains.allocOnParent(unit, parent, flags, dataType, data);
+    }
+
+    public static List<ReservedRegion> reservedRegions(UnitContext unit,
+            DeviceInfo device) {
+        return Smmuv3ReservedRegions.of(unit, device);
     }
 
     public static void attachDevice(UnitContext unit, DeviceInfo device, DomainDescriptor domain) {
