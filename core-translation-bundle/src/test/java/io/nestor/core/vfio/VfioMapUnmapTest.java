@@ -82,6 +82,28 @@ class VfioMapUnmapTest {
     }
 
     @Test
+    void unitsJoiningLaterGetEveryMappingAndLeavingOnesTakeTheirTables() {
+        VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU);
+        c.mapDma(RW, VA, IOVA, 0x3000);
+        c.mapDma(VfioDmaFlags.MAP_READ, VA + 0x40_0000, 0x4000_0000L, 0x20_0000);
+        long pages = f.structurePages();
+        c.setContainer(4);
+        assertEquals(PA + 0x2000, f.translate(4, IOVA + 0x2000));
+        assertEquals(PA + 0x41_0000, f.translate(4, 0x4001_0000L));
+        assertTrue(f.structurePages() > pages);
+        c.unsetContainer(4);
+        assertEquals(pages, f.structurePages(), "smmu0's domain, root and tables went back");
+        assertEquals(-1, f.translate(4, IOVA));
+        c.setContainer(5);
+        assertEquals(PA + 0x41_0000, f.translate(5, 0x4001_0000L));
+        assertEquals(0x20_0000, c.unmapDma(0, 0x4000_0000L, 0x20_0000, null).size());
+        assertEquals(-1, f.translate(5, 0x4001_0000L));
+        assertEquals(-1, f.translate(0, 0x4001_0000L));
+        assertEquals(PA + 0x1000, f.translate(5, IOVA + 0x1000));
+        assertEquals(1, f.regions.totalPins());
+    }
+
+    @Test
     void unmapChecksInTypeOnesOrder() {
         f.vtd.dirtyCapable = false; // every pinned page reports dirty
         VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU);

@@ -220,4 +220,22 @@ class VfioNestingTest {
         assertFalse(f.registry.ioasids().isAllocated(p1));
         assertEquals(Errno.EBADF, assertThrows(IommuException.class, () -> c.pasidRequest(ALLOC, 1, 2)).errno());
     }
+
+    @Test
+    void whileTheUnitHasNoDriverTheNestingOpsAnswerEagainAndChangeNothing() {
+        VfioContainer c = nesting(0);
+        int pasid = c.pasidRequest(ALLOC, 1, 100);
+        c.mapDma(VfioFixture.RW, VfioFixture.VA, 0x10_0000, 0x1000);
+        f.registry.setDriverWaitMillis(0);
+        f.registry.removeDriver(1); // the VT-d driver bundle stops
+        f.assertFailsUnchanged(Errno.EAGAIN, c,
+                () -> c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null));
+        f.assertFailsUnchanged(Errno.EAGAIN, c, () -> c.nestingOp(VfioNestingOps.CACHE_INVLD, new byte[16], null));
+        c.mapDma(VfioFixture.RW, VfioFixture.VA, 0x20_0000, 0x1000); // the core builds the tables itself
+        c.unmapDma(0, 0x20_0000, 0x1000, null);
+        f.registry.addDriver(new io.nestor.core.unit.DriverBinding(f.vtd, f.vtd.kind, "test.vtd", 1, "1.0.1", 0, 3));
+        c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null);
+        assertEquals(List.of(pasid), c.boundPasids());
+        assertEquals(VfioFixture.PA, f.translate(0, 0x10_0000), "the mapping survived the driver's absence");
+    }
 }
