@@ -272,7 +272,8 @@ public final class VfioContainer implements AutoCloseable {
         if (!t.v2()) {
             throw IommuException.of(Errno.EACCES, "DIRTY_PAGES needs a TYPE1v2 container");
         }
-        int known = VfioDmaFlags.DIRTY_PAGES_START | VfioDmaFlags.DIRTY_PAGES_STOP | VfioDmaFlags.DIRTY_PAGES_GET_BITMAP;
+        int known = VfioDmaFlags.DIRTY_PAGES_START | VfioDmaFlags.DIRTY_PAGES_STOP
+                | VfioDmaFlags.DIRTY_PAGES_GET_BITMAP;
         if ((flags & ~known) != 0 || Integer.bitCount(flags) != 1) {
             throw IommuException.of(Errno.EINVAL, "DIRTY_PAGES flags 0x%x: need exactly one of START, STOP, GET_BITMAP",
                     flags);

@@ -71,7 +71,8 @@ final class NestingTestDriver implements IommuDriver {
     public HwInfo hwInfo(UnitContext unit) {
         byte[] data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(8, CAP).putLong(16, ECAP).array();
         return new HwInfo(kind.equals(KIND_INTEL_VTD) ? HwInfo.TYPE_INTEL_VTD : HwInfo.TYPE_ARM_SMMUV3, data,
-                dirtyCapable && unit.features().dirtyTracking() ? HwInfo.CAP_DIRTY_TRACKING : 0, unit.features().pasidBits(), Map.of());
+                dirtyCapable && unit.features().dirtyTracking() ? HwInfo.CAP_DIRTY_TRACKING : 0,
+                unit.features().pasidBits(), Map.of());
     }
 
     private void call(String what) {

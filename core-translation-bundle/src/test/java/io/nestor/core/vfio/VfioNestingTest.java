@@ -11,6 +11,8 @@ import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.PageResponseCode;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.HwptAllocFlags;
+import io.nestor.core.unit.DriverBinding;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +30,7 @@ class VfioNestingTest {
     @Test
     void theStageTwoIsANestParentAndTheContainerHoldsOneGroup() {
         VfioContainer c = nesting(0);
-        assertEquals(List.of("alloc " + io.nestor.core.iommufd.HwptAllocFlags.NEST_PARENT, "attach " + DEV), f.vtd.calls);
+        assertEquals(List.of("alloc " + HwptAllocFlags.NEST_PARENT, "attach " + DEV), f.vtd.calls);
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setContainer(1));
         VfioContainer two = f.container();
         two.setContainer(2);
@@ -233,7 +235,7 @@ class VfioNestingTest {
         f.assertFailsUnchanged(Errno.EAGAIN, c, () -> c.nestingOp(VfioNestingOps.CACHE_INVLD, new byte[16], null));
         c.mapDma(VfioFixture.RW, VfioFixture.VA, 0x20_0000, 0x1000); // the core builds the tables itself
         c.unmapDma(0, 0x20_0000, 0x1000, null);
-        f.registry.addDriver(new io.nestor.core.unit.DriverBinding(f.vtd, f.vtd.kind, "test.vtd", 1, "1.0.1", 0, 3));
+        f.registry.addDriver(new DriverBinding(f.vtd, f.vtd.kind, "test.vtd", 1, "1.0.1", 0, 3));
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null);
         assertEquals(List.of(pasid), c.boundPasids());
         assertEquals(VfioFixture.PA, f.translate(0, 0x10_0000), "the mapping survived the driver's absence");
