@@ -21,7 +21,6 @@ import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.driver.smmuv3.hw.format.VmsaGeometry;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage1Format;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -315,8 +314,6 @@ class VmsaNestedWalkTest {
      * Kept disabled until the additive level-taking SPI methods exist (see the issue-3 note).
      */
     @Test
-    @Disabled("walker writes AF into VMSA table descriptors: needs PageTableFormat.accessed(d, level) / "
-            + "withAccessed(d, level), an additive API change proposed for issue 3")
     void hardwareAccessFlagUpdatesTouchOnlyLeaves() {
         NestedWalkFixture n = new NestedWalkFixture(RealFormats.vmsaStage1(GRANULE_4K, 16, true, false, false),
                 s2x4k, 1L << 12, 48);

@@ -73,6 +73,17 @@ public interface IommuDriver {
     }
 
     /**
+     * Whether the hardware stalls this faulting transaction instead of terminating it — SMMUv3 with
+     * the stall model, STE.S2S for a stage-2 fault, CD.S for a stage-1 one. The core then raises it
+     * as a stalled transaction ({@link #recordPageRequest} with a stall tag) and lets it wait for
+     * the resume: retried on success, terminated otherwise. Not recorded through
+     * {@link #recordFault}. VT-d never stalls (the default).
+     */
+    default boolean stallsOnFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        return false;
+    }
+
+    /**
      * Records a recoverable fault the way the hardware does — VT-d: a page request descriptor in
      * the page request queue; SMMUv3: an entry in the PRI queue, or a stall event — and returns it
      * as written, or an empty array when the queue is full (the hardware then answers the device

@@ -25,6 +25,8 @@ public enum Errno {
     ENODEV(19),
     EINVAL(22),
     ENOSPC(28),
+    // ESPIPE: read or write of an iommufd event fd at a size that is not a whole number of records.
+    ESPIPE(29),
     ENOTTY(25),
     ERANGE(34),
     EOVERFLOW(75),

@@ -85,6 +85,24 @@ public interface PageTableFormat {
     /** The descriptor with its accessed flag set; {@code descriptor} itself if the format has none. */
     long withAccessed(long descriptor);
 
+    /**
+     * Whether the descriptor at {@code level} has its accessed flag set, as the walker asks it.
+     * A format whose table descriptors carry no accessed flag answers {@code true} for them, so
+     * that hardware accessed-flag management never writes one (VMSAv8-64 table descriptors have no
+     * AF: bit 10 is ignored there and free for software). The default asks {@link #accessed(long)}.
+     */
+    default boolean accessed(long descriptor, int level) {
+        return accessed(descriptor);
+    }
+
+    /**
+     * The descriptor at {@code level} with its accessed flag set; {@code descriptor} itself where the
+     * format has none at that level. The default asks {@link #withAccessed(long)}.
+     */
+    default long withAccessed(long descriptor, int level) {
+        return withAccessed(descriptor);
+    }
+
     /** The leaf descriptor marked dirty; {@code descriptor} itself if the format has none. */
     long withDirty(long descriptor);
 

@@ -4,5 +4,5 @@
  * and single builder work on all of them.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.nestor.api.pagetable;

@@ -21,6 +21,7 @@ class ErrnoTest {
         assertEquals(14, Errno.EFAULT.number());
         assertEquals(16, Errno.EBUSY.number());
         assertEquals(22, Errno.EINVAL.number());
+        assertEquals(29, Errno.ESPIPE.number());
         assertEquals(25, Errno.ENOTTY.number());
         assertEquals(28, Errno.ENOSPC.number());
         assertEquals(75, Errno.EOVERFLOW.number());

@@ -5,11 +5,14 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.translation.Access;
+import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.PageResponse;
+import io.nestor.api.translation.PageResponseCode;
 import io.nestor.core.fault.FaultEvent;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.translate.TranslationResult;
+import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,17 +23,30 @@ import java.util.concurrent.TimeoutException;
  * DMA as a device issues it: each request translated by the device's unit (IOTLB, configuration
  * from memory, nested walk), a fault reported through the unit's hardware (its fault log or event
  * queue) and upward, data moved page by page through the translation, and page requests answered
- * by the unit's page group responses.
+ * by the unit's page group responses. A read or write whose fault the hardware stalls on (the
+ * SMMUv3 stall model) is raised as a stalled transaction and waits for its resume.
  *
  * <p>Thread-safe; a {@link TranslationResult} is caller-owned (one per translating thread).
  */
 public final class DeviceDma {
 
+    /** Times a transaction is retried after a resume before it is terminated (a livelock bound). */
+    static final int MAX_STALL_RETRIES = 16;
+    /** How long a stalled transaction waits for its resume by default. */
+    public static final long DEFAULT_STALL_TIMEOUT_MILLIS = 30_000;
+
     private final DriverRegistry registry;
     private final PageResponseWaiters waiters = new PageResponseWaiters();
+    private final long stallTimeoutMillis;
 
     public DeviceDma(DriverRegistry registry) {
+        this(registry, DEFAULT_STALL_TIMEOUT_MILLIS);
+    }
+
+    /** @param stallTimeoutMillis how long a stalled transaction waits for its resume */
+    public DeviceDma(DriverRegistry registry, long stallTimeoutMillis) {
         this.registry = registry;
+        this.stallTimeoutMillis = stallTimeoutMillis;
         registry.addPageResponseListener(waiters);
     }
 
@@ -80,12 +96,11 @@ public final class DeviceDma {
         PhysicalMemory memory = registry.memory();
         TranslationResult r = new TranslationResult();
         int done = 0;
+        IommuUnit unit = unitOf(device);
+        int access = write ? Access.WRITE : Access.READ;
         while (done < length) {
             long address = iova + done;
-            FaultEvent fault = translate(device, pasid, address, write ? Access.WRITE : Access.READ, r);
-            if (fault != null) {
-                throw new DmaFaultException(fault);
-            }
+            translateOrStall(unit, device, pasid, address, access, r);
             long pageEnd = (address | ((1L << r.pageShift()) - 1)) + 1;
             int chunk = (int) Math.min(length - done, pageEnd == 0 ? Long.MAX_VALUE : pageEnd - address);
             if (write) {
@@ -94,6 +109,47 @@ public final class DeviceDma {
                 memory.read(r.outputAddress(), buffer, offset + done, chunk);
             }
             done += chunk;
+        }
+    }
+
+    /**
+     * Translates one transaction of a read or write. A fault the hardware stalls on (SMMUv3 stall
+     * model) waits for its resume: retried on success, terminated otherwise.
+     *
+     * @throws DmaFaultException when the transaction faults (or its stall is terminated)
+     */
+    private void translateOrStall(IommuUnit unit, DeviceInfo device, int pasid, long address, int access,
+            TranslationResult r) {
+        for (int attempt = 0; ; attempt++) {
+            if (registry.engine().translate(unit.index(), device.sourceId(), pasid, address, access, r)) {
+                return;
+            }
+            Fault fault = r.fault();
+            if (attempt >= MAX_STALL_RETRIES || !stalls(unit, device, pasid, fault)) {
+                throw new DmaFaultException(registry.faults().fault(unit, device, pasid, fault));
+            }
+            int stag = unit.allocateId("stag", 0, PageRequest.MAX_STALL_TAG);
+            PageResponse resume;
+            try {
+                resume = pageRequest(device, new PageRequest(device.sourceId(), pasid, address, access, stag, true,
+                        true, 0), stallTimeoutMillis);
+            } finally {
+                unit.freeId("stag", stag);
+            }
+            if (resume.code() != PageResponseCode.SUCCESS) {
+                throw new DmaFaultException(registry.faults().terminatedStall(unit, device, pasid, fault));
+            }
+        }
+    }
+
+    private static boolean stalls(IommuUnit unit, DeviceInfo device, int pasid, Fault fault) {
+        try (DriverLease lease = unit.enterDriver(0)) {
+            return lease.driver().stallsOnFault(unit, device, pasid, fault);
+        } catch (IommuException e) {
+            if (e.errno() == Errno.EAGAIN) {
+                return false; // no hardware to stall in: the transaction is terminated
+            }
+            throw e;
         }
     }
 

@@ -43,8 +43,20 @@ public final class FaultReporter {
 
     /** Records and reports a fault of {@code device}'s request. */
     public FaultEvent fault(IommuUnit unit, DeviceInfo device, int pasid, Fault fault) {
+        return report(unit, device, pasid, fault, true);
+    }
+
+    /**
+     * Reports a stalled transaction that was terminated (its resume said abort, or no resume came):
+     * the hardware recorded it once already, as the stall event, so nothing is recorded again.
+     */
+    public FaultEvent terminatedStall(IommuUnit unit, DeviceInfo device, int pasid, Fault fault) {
+        return report(unit, device, pasid, fault, false);
+    }
+
+    private FaultEvent report(IommuUnit unit, DeviceInfo device, int pasid, Fault fault, boolean recordIt) {
         byte[] record = new byte[0];
-        if (unit.binding() != null) {
+        if (recordIt && unit.binding() != null) {
             try (DriverLease lease = unit.enterDriver(0)) {
                 record = recordOrEmpty(() -> lease.driver().recordFault(unit, device, pasid, fault));
             } catch (IommuException e) {

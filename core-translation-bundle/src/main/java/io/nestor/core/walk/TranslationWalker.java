@@ -228,8 +228,8 @@ public final class TranslationWalker {
                 if (oas < 64 && (next >>> oas) != 0) {
                     return out.fault(stage, FaultReason.ADDRESS_SIZE, level, input, forStage1Fetch);
                 }
-                if (hwad && !f.accessed(d)) {
-                    int r = update(hpa, d, f.withAccessed(d), descAddr, nestedUnder, s2Perms, s2Level, s2Leaf, out);
+                if (hwad && !f.accessed(d, level)) {
+                    int r = update(hpa, d, f.withAccessed(d, level), descAddr, nestedUnder, s2Perms, s2Level, s2Leaf, out);
                     if (r == FAULTED) {
                         return false;
                     } else if (r == RETRY) {
@@ -253,12 +253,12 @@ public final class TranslationWalker {
             if (oas < 64 && (oa >>> oas) != 0) {
                 return out.fault(stage, FaultReason.ADDRESS_SIZE, level, input, forStage1Fetch);
             }
-            if (!hwad && !f.accessed(d)) {
+            if (!hwad && !f.accessed(d, level)) {
                 return out.fault(stage, FaultReason.ACCESS_FLAG, level, input, forStage1Fetch);
             }
             boolean permitted = (p & need) == need;
             if (hwad) {
-                long nd = f.accessed(d) ? d : f.withAccessed(d);
+                long nd = f.accessed(d, level) ? d : f.withAccessed(d, level);
                 if (write && permitted && !f.dirty(nd)) {
                     nd = f.withDirty(nd);
                 }

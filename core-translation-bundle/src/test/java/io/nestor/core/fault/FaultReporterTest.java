@@ -17,6 +17,7 @@ import io.nestor.api.translation.FaultStage;
 import io.nestor.api.translation.PageRequest;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.memory.SparsePhysicalMemory;
+import io.nestor.core.platform.RecordingDriver;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.topology.UnitSpec;
 import io.nestor.core.unit.DriverBinding;
@@ -29,34 +30,7 @@ import org.junit.jupiter.api.Test;
 
 class FaultReporterTest {
 
-    private final List<String> driverCalls = new ArrayList<>();
-    private final IommuDriver driver = new IommuDriver() {
-        @Override
-        public String kind() {
-            return KIND_INTEL_VTD;
-        }
-
-        @Override
-        public void reset(UnitContext unit) {
-        }
-
-        @Override
-        public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
-            return TranslationConfig.abort();
-        }
-
-        @Override
-        public HwInfo hwInfo(UnitContext unit) {
-            return new HwInfo(HwInfo.TYPE_INTEL_VTD, new byte[0], 0, 0, Map.of());
-        }
-
-        @Override
-        public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
-            driverCalls.add("fault " + device.name() + " " + pasid);
-            return new byte[] {(byte) fault.level(), (byte) pasid};
-        }
-    };
-
+    private final RecordingDriver driver = new RecordingDriver(IommuDriver.KIND_INTEL_VTD, 1);
     private final UnitSpec spec = TopologyFile.embeddedDefault().units().get(0);
     private final DeviceInfo device = TopologyFile.embeddedDefault().devices().get(0);
     private final IommuUnit unit = new IommuUnit(spec, 0, new SparsePhysicalMemory(48), (UnitHost) null);
@@ -68,6 +42,7 @@ class FaultReporterTest {
 
     private void bind() {
         unit.bind(new DriverBinding(driver, driver.kind(), "test", 1, "1.0.0", 0, 1));
+        driver.calls.clear(); // reset and hw_info of the bind
     }
 
     @Test
@@ -81,9 +56,9 @@ class FaultReporterTest {
             }
         });
         FaultEvent event = reporter.fault(unit, device, 5, translationFault(2));
-        assertEquals(List.of("fault " + device.name() + " 5"), driverCalls);
+        assertEquals(List.of("recordFault " + spec.name() + " " + device.name() + " 5"), driver.calls);
         assertEquals(List.of(event), seen);
-        assertArrayEquals(new byte[] {2, 5}, event.record());
+        assertArrayEquals(new byte[] {(byte) FaultReason.TRANSLATION.ordinal(), 5}, event.record());
         assertEquals(1, event.sequence());
         assertEquals(spec.name(), event.unit());
     }

@@ -6,23 +6,24 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.TranslationConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A driver for registry tests: reset writes a recognisable ID register, hw_info reads it back,
- * and every call is recorded so that tests can see which driver did what.
+ * A driver double for core tests: reset writes a recognisable ID register, hw_info reads it back,
+ * configurations decode to bypass (subclasses override what they need), fault records are two
+ * bytes (reason, PASID), and every call is recorded so that tests can see which driver did what.
  */
-class RecordingDriver implements IommuDriver {
+public class RecordingDriver implements IommuDriver {
     static final int ID_REGISTER = 0x08;
 
     final String kind;
     final long idValue;
-    final List<String> calls = new ArrayList<>();
+    /** Every call, in order, for example {@code "decode dmar0 0000:00:02.0 -1"}. */
+    public final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     boolean failReset;
 
-    RecordingDriver(String kind, long idValue) {
+    public RecordingDriver(String kind, long idValue) {
         this.kind = kind;
         this.idValue = idValue;
     }

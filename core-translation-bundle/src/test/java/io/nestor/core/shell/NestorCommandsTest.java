@@ -18,6 +18,7 @@ import io.nestor.api.translation.TranslationConfig;
 import io.nestor.core.cache.CacheStatistics;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
+import io.nestor.core.platform.RecordingDriver;
 import io.nestor.core.unit.DriverBinding;
 import io.nestor.core.unit.IommuUnit;
 import java.util.List;
@@ -114,8 +115,8 @@ class NestorCommandsTest {
     @Test
     void swapSwitchesAUnitToAnotherRegisteredVersionAndBack() throws Exception {
         DriverRegistry r = component.registry();
-        r.addDriver(new DriverBinding(new StubVtdDriver(), "intel-vtd", "io.nestor.driver.vtd", 5, "1.0.0", 0, 100));
-        r.addDriver(new DriverBinding(new StubVtdDriver(), "intel-vtd", "io.nestor.driver.vtd", 6, "1.1.0", 0, 101));
+        r.addDriver(new DriverBinding(new RecordingDriver("intel-vtd", 1), "intel-vtd", "io.nestor.driver.vtd", 5, "1.0.0", 0, 100));
+        r.addDriver(new DriverBinding(new RecordingDriver("intel-vtd", 1), "intel-vtd", "io.nestor.driver.vtd", 6, "1.1.0", 0, 101));
         assertEquals("1.0.0", component.unit("dmar0").orElseThrow().driverVersion(), "the older service ranks first");
 
         SwapReport report = commands.swap("dmar0", "1.1.0");
@@ -133,27 +134,5 @@ class NestorCommandsTest {
         assertEquals(Errno.EOPNOTSUPP,
                 assertThrows(IommuException.class, () -> commands.swap("io.nestor.driver.vtd", "/tmp/x.jar")).errno(),
                 "bundle updates need a framework");
-    }
-
-    /** A VT-d driver that answers hw_info and nothing else. */
-    private static final class StubVtdDriver implements IommuDriver {
-        @Override
-        public String kind() {
-            return KIND_INTEL_VTD;
-        }
-
-        @Override
-        public void reset(UnitContext unit) {
-        }
-
-        @Override
-        public TranslationConfig decodeConfig(UnitContext unit, DeviceInfo device, int pasid) {
-            return TranslationConfig.bypass(0);
-        }
-
-        @Override
-        public HwInfo hwInfo(UnitContext unit) {
-            return new HwInfo(HwInfo.TYPE_INTEL_VTD, new byte[0], 0, 0, Map.of());
-        }
     }
 }

@@ -18,6 +18,7 @@ import io.nestor.driver.smmuv3.host.Smmuv3HwInfo;
 import io.nestor.driver.smmuv3.hw.Smmuv3ConfigDecoder;
 import io.nestor.driver.smmuv3.hw.Smmuv3FaultRecorder;
 import io.nestor.driver.smmuv3.hw.Smmuv3PageRequestRecorder;
+import io.nestor.driver.smmuv3.hw.Smmuv3StallPolicy;
 import io.nestor.driver.smmuv3.hw.Smmuv3UnitReset;
 import java.util.List;
 import java.util.function.LongFunction;
@@ -46,6 +47,11 @@ public final class Smmuv3Driver implements IommuDriver {
     @Override
     public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
         return Smmuv3FaultRecorder.record(unit, device, pasid, fault);
+    }
+
+    @Override
+    public boolean stallsOnFault(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
+        return Smmuv3StallPolicy.stalls(unit, device, pasid, fault);
     }
 
     @Override

@@ -37,7 +37,8 @@ public final class ErrnoStatus {
             case EEXIST, EADDRINUSE -> Status.Code.ALREADY_EXISTS;
             // E2BIG: iommufd's copy_struct_from_user rejects a larger struct with non-zero tail bytes.
             case EINVAL, EFAULT, E2BIG -> Status.Code.INVALID_ARGUMENT;
-            case EOVERFLOW, ERANGE -> Status.Code.OUT_OF_RANGE;
+            // EMSGSIZE: the caller's array is too small for the answer (IOMMU_IOAS_IOVA_RANGES).
+            case EOVERFLOW, ERANGE, EMSGSIZE -> Status.Code.OUT_OF_RANGE;
             case EBUSY -> Status.Code.FAILED_PRECONDITION;
             case ENOSPC, ENOMEM -> Status.Code.RESOURCE_EXHAUSTED;
             case EOPNOTSUPP, ENOTTY -> Status.Code.UNIMPLEMENTED;
@@ -47,6 +48,10 @@ public final class ErrnoStatus {
             // Interrupted before it took effect: safe to retry the whole call.
             case EINTR -> Status.Code.ABORTED;
             case EIO -> Status.Code.INTERNAL;
+            // A handle (the kernel's fd) that names nothing the caller holds.
+            case EBADF -> Status.Code.INVALID_ARGUMENT;
+            // A read or write of a fault / event queue that is not a whole number of records.
+            case ESPIPE -> Status.Code.INVALID_ARGUMENT;
         };
     }
 

@@ -46,6 +46,9 @@ class ErrnoStatusTest {
         EXPECTED.put(Errno.ETIMEDOUT, Status.Code.DEADLINE_EXCEEDED);
         EXPECTED.put(Errno.EINTR, Status.Code.ABORTED);
         EXPECTED.put(Errno.EIO, Status.Code.INTERNAL);
+        EXPECTED.put(Errno.EBADF, Status.Code.INVALID_ARGUMENT);
+        EXPECTED.put(Errno.EMSGSIZE, Status.Code.OUT_OF_RANGE);
+        EXPECTED.put(Errno.ESPIPE, Status.Code.INVALID_ARGUMENT);
     }
 
     @Test

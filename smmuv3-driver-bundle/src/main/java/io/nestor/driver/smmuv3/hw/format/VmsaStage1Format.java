@@ -169,6 +169,17 @@ public final class VmsaStage1Format implements PageTableFormat {
         return (descriptor & AF) != 0;
     }
 
+    /** Table descriptors have no AF (bit 10 is ignored there), so hardware never sets one. */
+    @Override
+    public boolean accessed(long descriptor, int level) {
+        return kind(descriptor, level) == KIND_TABLE || accessed(descriptor);
+    }
+
+    @Override
+    public long withAccessed(long descriptor, int level) {
+        return kind(descriptor, level) == KIND_TABLE ? descriptor : withAccessed(descriptor);
+    }
+
     /** Writable-dirty under HTTU: DBM set and AP[2] clear (Linux {@code iopte_writeable_dirty}). */
     @Override
     public boolean dirty(long descriptor) {
