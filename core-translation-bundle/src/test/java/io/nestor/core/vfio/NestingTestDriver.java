@@ -3,7 +3,6 @@ package io.nestor.core.vfio;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.HwInfo;
-import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
@@ -13,6 +12,7 @@ import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
+import io.nestor.core.platform.RecordingDriver;
 import io.nestor.core.testformat.TestPageTableFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,15 +28,13 @@ import java.util.Map;
  * configuration (so translations go through the real engine), and the nesting operations recorded
  * as calls. A call whose description is in {@link #failures} throws that errno instead.
  */
-final class NestingTestDriver implements IommuDriver {
+final class NestingTestDriver extends RecordingDriver {
     static final long CAP = 0x00d2_0086_6f0e_0462L;
     static final long ECAP = 0x0000_f7ff_f0af_fedeL;
 
     /** {@code IOMMU_HWPT_ALLOC_DIRTY_TRACKING}. */
     static final int DIRTY_TRACKING = 1 << 1;
 
-    final String kind;
-    final List<String> calls = new ArrayList<>();
     final Map<String, Errno> failures = new HashMap<>();
     final Map<String, DomainDescriptor> attached = new LinkedHashMap<>();
     final List<PageResponse> responses = new ArrayList<>();
@@ -44,16 +42,18 @@ final class NestingTestDriver implements IommuDriver {
     boolean dirtyCapable = true;
 
     NestingTestDriver(String kind) {
-        this.kind = kind;
+        super(kind, 0x1d);
     }
 
-    @Override
-    public String kind() {
-        return kind;
-    }
-
-    @Override
-    public void reset(UnitContext unit) {
+    /** The host-driver operations called, in order, without the hardware half's reset / hwInfo / decode. */
+    List<String> ops() {
+        List<String> out = new ArrayList<>();
+        for (String c : calls) {
+            if (!c.startsWith("reset ") && !c.startsWith("hwInfo ") && !c.startsWith("decode ")) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -70,7 +70,7 @@ final class NestingTestDriver implements IommuDriver {
     @Override
     public HwInfo hwInfo(UnitContext unit) {
         byte[] data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(8, CAP).putLong(16, ECAP).array();
-        return new HwInfo(kind.equals(KIND_INTEL_VTD) ? HwInfo.TYPE_INTEL_VTD : HwInfo.TYPE_ARM_SMMUV3, data,
+        return new HwInfo(kind().equals(KIND_INTEL_VTD) ? HwInfo.TYPE_INTEL_VTD : HwInfo.TYPE_ARM_SMMUV3, data,
                 dirtyCapable && unit.features().dirtyTracking() ? HwInfo.CAP_DIRTY_TRACKING : 0,
                 unit.features().pasidBits(), Map.of());
     }

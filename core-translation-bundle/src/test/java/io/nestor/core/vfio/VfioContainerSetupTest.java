@@ -103,7 +103,7 @@ class VfioContainerSetupTest {
         c.setIommu(VfioExtension.TYPE1V2_IOMMU);
         assertTrue(c.iommuSet());
         assertTrue(f.structurePages() > pages, "the unit's domain has a table");
-        assertEquals(List.of("alloc 2", "attach 0000:00:02.0"), f.vtd.calls, "DIRTY_TRACKING: dmar0 has it");
+        assertEquals(List.of("alloc 2", "attach 0000:00:02.0"), f.vtd.ops(), "DIRTY_TRACKING: dmar0 has it");
         // vfio_ioctl_set_iommu: a second SET_IOMMU is EINVAL, whatever the type
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setIommu(VfioExtension.TYPE1V2_IOMMU));
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU));
@@ -126,14 +126,14 @@ class VfioContainerSetupTest {
         VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU);
         c.setContainer(1); // same unit: same domain
         c.setContainer(4); // smmu0: a domain of its own
-        assertEquals(List.of("alloc 2", "attach 0000:00:02.0", "attach 0000:00:03.0"), f.vtd.calls);
-        assertEquals(List.of("alloc 2", "attach 0001:00:01.0"), f.smmu.calls);
+        assertEquals(List.of("alloc 2", "attach 0000:00:02.0", "attach 0000:00:03.0"), f.vtd.ops());
+        assertEquals(List.of("alloc 2", "attach 0001:00:01.0"), f.smmu.ops());
         assertEquals(f.vtd.attached.get("0000:00:02.0"), f.vtd.attached.get("0000:00:03.0"));
         assertTrue(c.hwptId("smmu0") != 0);
         c.unsetContainer(4);
         assertEquals(0, c.hwptId("smmu0"));
-        assertTrue(f.smmu.calls.contains("detach 0001:00:01.0"));
-        assertTrue(f.smmu.calls.stream().anyMatch(s -> s.startsWith("free ")));
+        assertTrue(f.smmu.ops().contains("detach 0001:00:01.0"));
+        assertTrue(f.smmu.ops().stream().anyMatch(s -> s.startsWith("free ")));
     }
 
     @Test
@@ -142,7 +142,7 @@ class VfioContainerSetupTest {
         f.smmu.failures.put("attach 0001:00:01.0", Errno.EINVAL);
         long pages = f.structurePages();
         f.assertFailsRolledBack(Errno.EINVAL, c, () -> c.setContainer(4));
-        assertEquals(List.of("alloc 2", "free 1"), f.smmu.calls);
+        assertEquals(List.of("alloc 2", "free 1"), f.smmu.ops());
         assertEquals(pages, f.structurePages(), "the new domain's tables and root went back");
         assertTrue(f.groups.holder(4).isEmpty());
         assertEquals(0, f.unit("smmu0").allocatedIds("did"));

@@ -81,7 +81,7 @@ class VfioDirtyPagesTest {
     @Test
     void secondStageDirtyBitsGiveThePagesDmaWroteAndReadingClearsThem() {
         VfioContainer c = f.container(0, VfioExtension.TYPE1V2_IOMMU); // dmar0 tracks dirty: a DIRTY_TRACKING HWPT
-        assertTrue(f.vtd.calls.contains("alloc " + NestingTestDriver.DIRTY_TRACKING));
+        assertTrue(f.vtd.ops().contains("alloc " + NestingTestDriver.DIRTY_TRACKING));
         c.mapDma(RW, VA, IOVA, 0x8000);
         dmaWrite(0, IOVA); // before tracking starts: START takes a clean snapshot
         c.dirtyPages(START, 0, 0, null);

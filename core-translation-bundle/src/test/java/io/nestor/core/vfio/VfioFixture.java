@@ -51,8 +51,8 @@ final class VfioFixture {
     }
 
     VfioFixture(int pasidQuota) {
-        registry.addDriver(new DriverBinding(vtd, vtd.kind, "test.vtd", 1, "1.0.0", 0, 1));
-        registry.addDriver(new DriverBinding(smmu, smmu.kind, "test.smmu", 2, "1.0.0", 0, 2));
+        registry.addDriver(new DriverBinding(vtd, vtd.kind(), "test.vtd", 1, "1.0.0", 0, 1));
+        registry.addDriver(new DriverBinding(smmu, smmu.kind(), "test.smmu", 2, "1.0.0", 0, 2));
         regions.createRegion(VA, REGION, PA, true);
         regions.createRegion(VA + REGION, 1L << 20, PA + REGION, false);
         pasids = registry.ioasids().openSet("session-a", pasidQuota);
@@ -122,8 +122,8 @@ final class VfioFixture {
         for (long[] m : c.mappings()) {
             maps.add(Long.toHexString(m[0]) + "+" + Long.toHexString(m[1]) + "@" + Long.toHexString(m[2]) + ":" + m[3]);
         }
-        List<String> calls = new ArrayList<>(vtd.calls);
-        calls.addAll(smmu.calls);
+        List<String> calls = new ArrayList<>(vtd.ops());
+        calls.addAll(smmu.ops());
         return new Snapshot(maps, c.groups(), c.iommuSet(), structurePages(), regions.totalPins(), calls,
                 c.boundPasids(), pasids.count(), pasids.pasids());
     }

@@ -30,7 +30,7 @@ class VfioNestingTest {
     @Test
     void theStageTwoIsANestParentAndTheContainerHoldsOneGroup() {
         VfioContainer c = nesting(0);
-        assertEquals(List.of("alloc " + HwptAllocFlags.NEST_PARENT, "attach " + DEV), f.vtd.calls);
+        assertEquals(List.of("alloc " + HwptAllocFlags.NEST_PARENT, "attach " + DEV), f.vtd.ops());
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.setContainer(1));
         VfioContainer two = f.container();
         two.setContainer(2);
@@ -99,15 +99,15 @@ class VfioNestingTest {
                 () -> c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(foreign), null));
         int pasid = c.pasidRequest(ALLOC, 1, 100);
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null);
-        assertEquals(List.of("bind " + DEV + " " + pasid), f.vtd.calls);
+        assertEquals(List.of("bind " + DEV + " " + pasid), f.vtd.ops());
         assertEquals(List.of(pasid), c.boundPasids());
         // unbinding someone else's PASID, or one never bound, succeeds and touches nothing
         c.nestingOp(VfioNestingOps.UNBIND_PGTBL, NestingTestDriver.bindData(foreign), null);
         c.nestingOp(VfioNestingOps.UNBIND_PGTBL, NestingTestDriver.bindData(pasid + 1), null);
-        assertEquals(1, f.vtd.calls.size());
+        assertEquals(1, f.vtd.ops().size());
         assertTrue(f.registry.ioasids().isAllocated(foreign), "the other session's PASID is untouched");
         c.nestingOp(VfioNestingOps.UNBIND_PGTBL, NestingTestDriver.bindData(pasid), DEV);
-        assertEquals("unbind " + DEV + " " + pasid, f.vtd.calls.get(1));
+        assertEquals("unbind " + DEV + " " + pasid, f.vtd.ops().get(1));
         assertEquals(List.of(), c.boundPasids());
         assertEquals(1, f.pasids.count(), "the binding's reference went back; the PASID stays the session's");
     }
@@ -129,7 +129,7 @@ class VfioNestingTest {
         int pasid = c.pasidRequest(ALLOC, 1, 100);
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null);
         assertEquals(0, c.pasidRequest(FREE, 0, Integer.MAX_VALUE));
-        assertTrue(f.vtd.calls.contains("unbind " + DEV + " " + pasid));
+        assertTrue(f.vtd.ops().contains("unbind " + DEV + " " + pasid));
         assertFalse(f.registry.ioasids().isAllocated(pasid));
         assertEquals(List.of(), c.boundPasids());
     }
@@ -149,7 +149,7 @@ class VfioNestingTest {
         f.assertFailsUnchanged(Errno.EACCES, stranger,
                 () -> stranger.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null));
         b.close();
-        assertTrue(f.vtd.calls.contains("unbind 0000:00:03.0 " + pasid), "close unbinds");
+        assertTrue(f.vtd.ops().contains("unbind 0000:00:03.0 " + pasid), "close unbinds");
         assertEquals(1, f.pasids.count());
         stranger.close();
         a.close();
@@ -159,7 +159,7 @@ class VfioNestingTest {
     void cacheInvalidationReachesEveryDeviceAndReportsTheDriversErrno() {
         VfioContainer c = nesting(0);
         c.nestingOp(VfioNestingOps.CACHE_INVLD, new byte[32], null);
-        assertTrue(f.vtd.calls.contains("cacheInvalidate " + DEV + " 32"));
+        assertTrue(f.vtd.ops().contains("cacheInvalidate " + DEV + " 32"));
         f.vtd.failures.put("cacheInvalidate " + DEV + " 8", Errno.EINVAL);
         f.assertFailsUnchanged(Errno.EINVAL, c, () -> c.nestingOp(VfioNestingOps.CACHE_INVLD, new byte[8], null));
     }
@@ -199,8 +199,8 @@ class VfioNestingTest {
         f.smmu.failures.clear();
         c.nestingOp(VfioNestingOps.SET_PASID_TABLE, new byte[40], null);
         c.close();
-        assertTrue(f.smmu.calls.contains("unsetPasidTable 0001:00:01.0"), "close unsets the guest's table");
-        assertTrue(f.smmu.calls.indexOf("unsetPasidTable 0001:00:01.0") < f.smmu.calls.indexOf("detach 0001:00:01.0"));
+        assertTrue(f.smmu.ops().contains("unsetPasidTable 0001:00:01.0"), "close unsets the guest's table");
+        assertTrue(f.smmu.ops().indexOf("unsetPasidTable 0001:00:01.0") < f.smmu.ops().indexOf("detach 0001:00:01.0"));
     }
 
     @Test
@@ -213,8 +213,8 @@ class VfioNestingTest {
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(p1), null);
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(p2), null);
         c.close();
-        assertTrue(f.vtd.calls.containsAll(List.of("unbind " + DEV + " " + p1, "unbind " + DEV + " " + p2)));
-        assertTrue(f.vtd.calls.indexOf("unbind " + DEV + " " + p2) < f.vtd.calls.indexOf("detach " + DEV));
+        assertTrue(f.vtd.ops().containsAll(List.of("unbind " + DEV + " " + p1, "unbind " + DEV + " " + p2)));
+        assertTrue(f.vtd.ops().indexOf("unbind " + DEV + " " + p2) < f.vtd.ops().indexOf("detach " + DEV));
         assertEquals(pages, f.structurePages());
         assertEquals(0, f.regions.totalPins());
         assertEquals(2, f.pasids.count(), "no binding reference is left; the PASIDs are the session's");
@@ -235,7 +235,7 @@ class VfioNestingTest {
         f.assertFailsUnchanged(Errno.EAGAIN, c, () -> c.nestingOp(VfioNestingOps.CACHE_INVLD, new byte[16], null));
         c.mapDma(VfioFixture.RW, VfioFixture.VA, 0x20_0000, 0x1000); // the core builds the tables itself
         c.unmapDma(0, 0x20_0000, 0x1000, null);
-        f.registry.addDriver(new DriverBinding(f.vtd, f.vtd.kind, "test.vtd", 1, "1.0.1", 0, 3));
+        f.registry.addDriver(new DriverBinding(f.vtd, f.vtd.kind(), "test.vtd", 1, "1.0.1", 0, 3));
         c.nestingOp(VfioNestingOps.BIND_PGTBL, NestingTestDriver.bindData(pasid), null);
         assertEquals(List.of(pasid), c.boundPasids());
         assertEquals(VfioFixture.PA, f.translate(0, 0x10_0000), "the mapping survived the driver's absence");
