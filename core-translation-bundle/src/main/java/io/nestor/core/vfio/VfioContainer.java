@@ -29,9 +29,11 @@ import java.util.Map;
  *
  * <p>Where this layer follows the kernel: argument checks and errno in the kernel's order (type1 of
  * Linux 6.x for MAP / UNMAP / GET_INFO / DIRTY_PAGES, the vSVA series v7 on 5.10 for the nesting ops
- * and PASID requests). Deliberate differences, each noted at its method: VADDR (live update) is
- * refused as an unknown flag; a second SET_IOMMU is EINVAL as in {@code vfio_ioctl_set_iommu} (not
- * EBUSY).
+ * and PASID requests; a second SET_IOMMU is EINVAL, as {@code vfio_ioctl_set_iommu} answers).
+ * Deliberate differences, each noted where it is made: VADDR (live update) is refused as an unknown
+ * flag (CHECK_EXTENSION(UPDATE_VADDR) says 0); CACHE_INVLD reports a device's failure, which the
+ * series ignored; a page response is not matched against outstanding requests; pinned memory is
+ * not charged to an RLIMIT_MEMLOCK.
  *
  * <p>Thread-safe: every call takes the container's lock ({@code container->group_lock} and type1's
  * {@code iommu->lock} together). {@link #close()} must come before the session's memory goes.
