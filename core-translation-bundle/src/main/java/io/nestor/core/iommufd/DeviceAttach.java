@@ -2,6 +2,7 @@ package io.nestor.core.iommufd;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
+import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import java.util.ArrayList;
@@ -12,20 +13,29 @@ import java.util.List;
  * {@code iommufd_device_attach}, {@code _replace}, {@code _detach}, {@code iommufd_hwpt_pasid_compat},
  * {@code iommufd_device_auto_get_domain}) with the VFIO PASID-attach series' rules.
  *
- * <p>Order of checks for attach: the {@code pt_id} lookup (ENOENT; an object that is neither an
- * HWPT nor an IOAS: EINVAL; an IOAS for a PASID: EINVAL); the RID or PASID already attached (EBUSY);
- * PASID compatibility (EINVAL: a PASID needs an HWPT allocated with ALLOC_PASID, and so does the RID
- * while any PASID is attached, and a PASID while the RID is on an incompatible one); an HWPT of
- * another unit (EINVAL, the iommu core's domain-owner check); a PASID the device does not have —
- * 0, or at or beyond its {@code max_pasids} (EINVAL); a vIOMMU-based nested HWPT for a device with
- * no vDEVICE on that vIOMMU (ENOENT); then the driver. Replace checks, after the lookup, that the
- * RID / PASID is attached (EINVAL), treats the same HWPT as success, then runs the same checks.
- * Detach of what is not attached is a silent no-op.
+ * <p>Order of checks for attach ({@code iommufd_hw_pagetable_attach}): the {@code pt_id} lookup
+ * (ENOENT; an object that is neither an HWPT nor an IOAS: EINVAL); the RID or PASID already
+ * attached (EBUSY); for the RID, the device's reserved regions in the IOAS (EADDRINUSE); PASID
+ * compatibility ({@code iommufd_hwpt_pasid_compat}, EINVAL: a PASID needs an HWPT allocated with
+ * ALLOC_PASID, and so does the RID while any PASID is attached, and a PASID while the RID is on an
+ * incompatible one); then what the iommu core and the driver check — an HWPT of another unit
+ * (EINVAL, the domain-owner check), a PASID the device does not have: 0, or at or beyond its
+ * {@code max_pasids} (EINVAL), a vIOMMU-based nested HWPT for a device with no vDEVICE on that
+ * vIOMMU (ENOENT) — and the driver's own errno. Replace ({@code iommufd_device_do_replace}) checks,
+ * after the lookup, that the RID / PASID is attached (EINVAL), treats the same HWPT as success,
+ * then moves the reserved regions if the IOAS changes and runs the same checks. Detach of what is
+ * not attached is a silent no-op.
  *
- * <p>An IOAS as {@code pt_id} (RID only) uses an automatic HWPT_PAGING: each automatic one of that
- * IOAS on the device's unit is tried in turn, EINVAL meaning "incompatible, try the next"; if none
- * fits, a new one is allocated (flags 0), attached and published. An automatic HWPT is destroyed
+ * <p>An IOAS as {@code pt_id} uses an automatic HWPT_PAGING: each automatic one of that IOAS on the
+ * device's unit is tried in turn, EINVAL meaning "incompatible, try the next" and any other errno
+ * ending the search; if none fits, a new one is allocated (flags 0, so never PASID-compatible),
+ * attached and published. An automatic HWPT is destroyed
  * when its last device leaves.
+ *
+ * <p>A RID attached to a paging HWPT reserves the device's reserved regions (the driver's
+ * {@code reservedRegions}) in that HWPT's IOAS, after the compatibility checks and before the
+ * driver attaches (EADDRINUSE when a mapping or an allowed range is there); they leave with the
+ * RID, and move with a replace only when the IOAS changes. PASID attachments reserve nothing.
  *
  * <p>Every attachment holds one user on its HWPT. Every call either takes full effect or changes
  * nothing: a failed replace leaves the old HWPT attached (for a PASID, which the driver cannot
@@ -47,8 +57,7 @@ final class DeviceAttach {
                     return h.id();
                 }
                 if (o instanceof Ioas) {
-                    requireRid(pasid, o);
-                    return autoDomain(dev, (Ioas) o, false);
+                    return autoDomain(dev, pasid, (Ioas) o, false);
                 }
                 throw IommuException.of(Errno.EINVAL, "pt_id %d is a %s, neither an HWPT nor an IOAS",
                         Integer.toUnsignedLong(ptId), o.type());
@@ -72,8 +81,7 @@ final class DeviceAttach {
                             where(pasid));
                 }
                 if (o instanceof Ioas) {
-                    requireRid(pasid, o);
-                    return autoDomain(dev, (Ioas) o, true);
+                    return autoDomain(dev, pasid, (Ioas) o, true);
                 }
                 Hwpt h = (Hwpt) o;
                 doReplace(dev, pasid, old, h, true);
@@ -92,7 +100,11 @@ final class DeviceAttach {
             DeviceInfo info = dev.info();
             UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
             dev.attachmentsLocked().remove(pasid);
+            if (pasid == DeviceInfo.NO_PASID) {
+                unreserveRegions(dev, h);
+            }
             release(dev, h);
+            dev.context().table().dropUser(dev);
         }
     }
 
@@ -118,7 +130,13 @@ final class DeviceAttach {
                             dev + ": detach of " + where(pasid) + " failed at teardown", e);
                 }
                 dev.attachmentsLocked().remove(pasid);
+                if (pasid == DeviceInfo.NO_PASID) {
+                    unreserveRegions(dev, h);
+                }
                 release(dev, h);
+                if (dev.published) {
+                    dev.context().table().dropUser(dev);
+                }
             }
         }
     }
@@ -131,29 +149,109 @@ final class DeviceAttach {
             throw IommuException.of(Errno.EBUSY, "%s: %s is already attached to %s; replace it instead", dev,
                     where(pasid), dev.attachmentsLocked().get(pasid));
         }
-        checkCompatible(dev, pasid, h);
-        driverAttach(dev, pasid, h);
+        boolean reserved = pasid == DeviceInfo.NO_PASID && reserveRegions(dev, h);
+        try {
+            checkCompatible(dev, pasid, h);
+            driverAttach(dev, pasid, h);
+        } catch (RuntimeException e) {
+            if (reserved) {
+                unreserveRegions(dev, h);
+            }
+            throw e;
+        }
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
             dev.context().table().addUser(h);
         }
+        dev.context().table().addUser(dev); // iommufd_device_attach's user on the device
     }
 
     private static void doReplace(DeviceObject dev, int pasid, Hwpt old, Hwpt h, boolean holdUser) {
         if (old == h) {
             return;
         }
-        checkCompatible(dev, pasid, h);
-        if (pasid == DeviceInfo.NO_PASID) {
-            driverAttach(dev, pasid, h); // the drivers replace a RID attachment in place
-        } else {
-            replacePasid(dev, pasid, old, h);
+        // reserved regions move only when the IOAS changes (kernel-uapi §1.4)
+        boolean moveRegions = pasid == DeviceInfo.NO_PASID && ioasOf(old) != ioasOf(h);
+        boolean reserved = moveRegions && reserveRegions(dev, h);
+        try {
+            checkCompatible(dev, pasid, h);
+            if (pasid == DeviceInfo.NO_PASID) {
+                driverAttach(dev, pasid, h); // the drivers replace a RID attachment in place
+            } else {
+                replacePasid(dev, pasid, old, h);
+            }
+        } catch (RuntimeException e) {
+            if (reserved) {
+                unreserveRegions(dev, h);
+            }
+            throw e;
+        }
+        if (moveRegions) {
+            unreserveRegions(dev, old);
         }
         dev.attachmentsLocked().put(pasid, h);
         if (holdUser) {
             dev.context().table().addUser(h);
         }
         release(dev, old);
+    }
+
+    /** {@code find_hwpt_paging}: the IOAS of a paging HWPT, or of a nested HWPT's parent. */
+    private static Ioas ioasOf(Hwpt h) {
+        if (h instanceof HwptPaging) {
+            return ((HwptPaging) h).ioas();
+        }
+        if (h instanceof HwptNested && ((HwptNested) h).parent() != null) {
+            return ((HwptNested) h).parent().ioas();
+        }
+        return null;
+    }
+
+    /**
+     * {@code iommufd_device_attach_reserved_iova}: the device's reserved regions (all but
+     * DIRECT_RELAXABLE) become reserved IOVA of the IOAS behind the HWPT (a nested HWPT's parent's),
+     * owned by the device; one
+     * meeting a mapped area or an allowed range fails the attach with EADDRINUSE, nothing kept. A
+     * driver reporting both a hardware and a software MSI window, or two software ones, is refused
+     * with EINVAL ({@code iopt_table_enforce_dev_resv_regions}'s sanity check).
+     *
+     * @return whether anything was reserved (core-only domains reserve nothing)
+     */
+    private static boolean reserveRegions(DeviceObject dev, Hwpt h) {
+        Ioas ioas = ioasOf(h);
+        if (ioas == null || h.unit() == null) {
+            return false;
+        }
+        List<ReservedRegion> regions = UnitDriver.call(dev.platform().registry(), dev.unit(),
+                d -> d.reservedRegions(dev.unit(), dev.info()));
+        long hwMsi = regions.stream().filter(r -> r.type() == ReservedRegion.Type.MSI).count();
+        long swMsi = regions.stream().filter(r -> r.type() == ReservedRegion.Type.SW_MSI).count();
+        if ((hwMsi != 0 && swMsi != 0) || swMsi > 1) {
+            throw IommuException.of(Errno.EINVAL, "%s: the driver reports %d hardware and %d software MSI windows",
+                    dev, hwMsi, swMsi);
+        }
+        IoPageTable iopt = ioas.pageTable();
+        synchronized (iopt) {
+            try {
+                for (ReservedRegion r : regions) {
+                    if (r.type() != ReservedRegion.Type.DIRECT_RELAXABLE) {
+                        iopt.reserve(r.start(), r.last(), dev);
+                    }
+                }
+            } catch (RuntimeException e) {
+                iopt.removeReserved(dev);
+                throw e;
+            }
+        }
+        return true;
+    }
+
+    /** {@code iopt_remove_reserved_iova}. */
+    private static void unreserveRegions(DeviceObject dev, Hwpt h) {
+        Ioas ioas = ioasOf(h);
+        if (ioas != null) {
+            ioas.pageTable().removeReserved(dev);
+        }
     }
 
     /** A PASID has no in-place switch in the SPI: detach, attach, and on failure put the old one back. */
@@ -235,9 +333,12 @@ final class DeviceAttach {
         }
     }
 
-    /** {@code iommufd_device_auto_get_domain} for the RID. */
-    private static int autoDomain(DeviceObject dev, Ioas ioas, boolean replace) {
-        int pasid = DeviceInfo.NO_PASID;
+    /**
+     * {@code iommufd_device_auto_get_domain}. A new automatic HWPT has flags 0, so for a PASID it
+     * is not PASID-compatible and the attach fails with EINVAL after all, as in the kernel (which
+     * allocates it too), leaving nothing behind.
+     */
+    private static int autoDomain(DeviceObject dev, int pasid, Ioas ioas, boolean replace) {
         Hwpt old = dev.attachmentsLocked().get(pasid);
         for (HwptPaging h : ioas.hwpts()) {
             if (!h.autoDomain() || h.unit() != dev.unit()) {
@@ -280,13 +381,6 @@ final class DeviceAttach {
         table.publish(h);
         table.addUser(h); // the attachment's user, now that it is visible
         return h.id();
-    }
-
-    private static void requireRid(int pasid, IommufdObject ioas) {
-        if (pasid != DeviceInfo.NO_PASID) {
-            throw IommuException.of(Errno.EINVAL, "PASID %d cannot attach to %s: it needs an HWPT allocated with "
-                    + "IOMMU_HWPT_ALLOC_PASID", pasid, ioas);
-        }
     }
 
     private static String where(int pasid) {

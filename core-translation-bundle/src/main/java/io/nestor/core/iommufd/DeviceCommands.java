@@ -43,15 +43,40 @@ public final class DeviceCommands {
             throw e;
         }
         table.publish(dev);
+        table.addUser(dev); // the binding's own user (iommufd_device_bind): DESTROY answers EBUSY
         return dev.id();
     }
 
-    /** VFIO unbind: destroys the DEVICE object (EBUSY while a vDEVICE holds it). */
+    /**
+     * VFIO unbind ({@code iommufd_device_unbind} after VFIO's detaches): detaches every PASID, then
+     * the RID, destroys the device's vDEVICE (its id stays taken, a tombstone, until the context
+     * closes), and destroys the DEVICE object, releasing the device for other contexts.
+     *
+     * @throws IommuException ENOENT for a bad id
+     */
     public void unbind(int devId) {
+        DeviceObject dev;
         try (ObjectRef<DeviceObject> ref = lookup(devId)) {
-            // just a type check; DESTROY does the rest once the reference is closed
+            dev = ref.get();
         }
-        context.objects().destroy(devId);
+        unbind(context.table(), dev);
+    }
+
+    /** Unbinds a device object (also used when the context closes). */
+    static void unbind(ObjectTable table, DeviceObject dev) {
+        synchronized (dev) {
+            if (!dev.bindingHeld()) {
+                return;
+            }
+            DeviceAttach.detachAll(dev);
+            Vdevice v = dev.vdevice();
+            if (v != null) {
+                table.tombstone(v);
+            }
+            dev.dropBinding();
+        }
+        table.dropUser(dev);
+        table.destroyIfUnused(dev);
     }
 
     /** Attaches the RID ({@code pasid} = {@link DeviceInfo#NO_PASID}) or a PASID; see {@link DeviceAttach}. */

@@ -10,9 +10,12 @@ import java.util.TreeMap;
  * what it is attached to — its RID ({@link DeviceInfo#NO_PASID}) and each PASID, to one HWPT each —
  * and its vDEVICE, if any.
  *
- * <p>Binding claims the device in the platform's {@link DeviceBindings}; destroying the object (or
- * closing the context) detaches every PASID, then the RID, and releases the claim. Attach state is
- * guarded by the object's lock; {@link DeviceAttach} holds it for every change.
+ * <p>Binding claims the device in the platform's {@link DeviceBindings} and, as in the kernel, the
+ * binding holds a user on the object, as does every attachment (RID or PASID): IOMMU_DESTROY of a
+ * bound device answers EBUSY. VFIO unbind ({@link DeviceCommands#unbind}), also run for every
+ * device when the context closes, detaches every PASID, then the RID, tombstones the vDEVICE, and
+ * destroys the object, which releases the claim. Attach state is guarded by the object's lock;
+ * {@link DeviceAttach} holds it for every change.
  */
 public final class DeviceObject extends IommufdObject {
     private final IommufdContext context;
@@ -23,6 +26,8 @@ public final class DeviceObject extends IommufdObject {
     private final Map<Integer, Hwpt> attachments = new TreeMap<>();
     private Vdevice vdevice;
     private boolean bound;
+    /** Whether the binding's own user is still held (until VFIO unbind). */
+    private boolean bindingHeld = true;
 
     DeviceObject(IommufdContext context, IommufdPlatform platform, DeviceInfo info, IommuUnit unit) {
         super(ObjectType.DEVICE);
@@ -68,6 +73,14 @@ public final class DeviceObject extends IommufdObject {
 
     Map<Integer, Hwpt> attachmentsLocked() {
         return attachments;
+    }
+
+    synchronized boolean bindingHeld() {
+        return bindingHeld;
+    }
+
+    synchronized void dropBinding() {
+        bindingHeld = false;
     }
 
     synchronized Vdevice vdevice() {

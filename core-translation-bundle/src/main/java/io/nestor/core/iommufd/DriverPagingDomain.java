@@ -10,6 +10,8 @@ import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.pagetable.PageTableBuilder;
 import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.core.platform.DriverRegistry;
+import io.nestor.core.unit.DriverBinding;
+import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,9 @@ import java.util.function.Supplier;
  * or a queue error) the core invalidates the unit's caches itself with a stage-2 range scope per
  * tag, so an unmap never fails and no walker reads a reused page.
  *
+ * <p>The format is the driver's object and is fetched again from the driver bound now whenever
+ * the unit's driver changed (a hot swap), the table adopted under it; see {@link #enterForEdit}.
+ *
  * <p>{@link #free()} empties the table, flushes the whole aperture, frees the collected pages and
  * then has the driver free the domain (root and tag).
  *
@@ -41,30 +46,82 @@ final class DriverPagingDomain implements PagingDomain {
     private final DriverRegistry registry;
     private final IommuUnit unit;
     private final DomainDescriptor descriptor;
-    private final PageTableFormat format;
     private final PageAllocator tables;
-    private final PageTableBuilder builder;
+    private final long pageSizes;
+    /** The format and builder in use, and the driver binding that supplied the format. */
+    private PageTableFormat format;
+    private PageTableBuilder builder;
+    private DriverBinding formatSource;
     private final IovaRange aperture;
     private final Supplier<int[]> dependentTags;
     private final List<Long> retired = new ArrayList<>();
     private boolean freed;
 
     /**
+     * Asks the unit's driver for the domain's format and starts an empty table under its root.
+     *
      * @param dependentTags the tags of what is built over this domain, read at each flush
-     * @throws IommuException as {@link PageTableBuilder#underRoot}
+     * @throws IommuException the driver's {@code pagingFormat} errno, or as
+     *     {@link PageTableBuilder#underRoot}
      */
-    DriverPagingDomain(DriverRegistry registry, IommuUnit unit, DomainDescriptor descriptor, PageTableFormat format,
-            PageAllocator tables, Supplier<int[]> dependentTags) {
+    DriverPagingDomain(DriverRegistry registry, IommuUnit unit, DomainDescriptor descriptor, PageAllocator tables,
+            Supplier<int[]> dependentTags) {
         this.registry = registry;
         this.unit = unit;
         this.descriptor = descriptor;
-        this.format = format;
         this.tables = tables;
         this.dependentTags = dependentTags;
-        this.builder = PageTableBuilder.underRoot(format, tables, unit.features().pageSizes(), retired::add,
-                descriptor.rootAddress());
+        this.pageSizes = unit.features().pageSizes();
+        try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
+            this.format = lease.driver().pagingFormat(unit, descriptor);
+            this.formatSource = lease.binding();
+        }
+        this.builder = PageTableBuilder.underRoot(format, tables, pageSizes, retired::add, descriptor.rootAddress());
         int bits = Math.min(descriptor.addressWidth(), format.inputAddressBits());
         this.aperture = new IovaRange(0, bits >= 64 ? Iova.ULONG_MAX : (1L << bits) - 1);
+    }
+
+    /**
+     * Enters the unit's driver for a table edit: the format is a driver object, so the edit runs
+     * inside the driver's lease (a hot swap drains it) and, when the bound driver changed since the
+     * format was fetched, the new driver's format is fetched and the table adopted under it — the
+     * departed bundle's classes are not run again (DESIGN: drivers' objects are dropped when they
+     * leave). With no driver bound even after the registry's wait, a removal ({@code mustNotFail})
+     * goes on with the format it has, since an unmap may not fail; anything else answers EAGAIN.
+     *
+     * @return the lease to close after the edit, or null when going on without a driver
+     */
+    private DriverLease enterForEdit(boolean mustNotFail) {
+        DriverLease lease;
+        try {
+            lease = unit.enterDriver(registry.driverWaitMillis());
+        } catch (IommuException e) {
+            if (mustNotFail) {
+                return null;
+            }
+            throw e;
+        }
+        try {
+            if (lease.binding() != formatSource) {
+                PageTableFormat f = lease.driver().pagingFormat(unit, descriptor);
+                builder = PageTableBuilder.adoptRoot(f, tables, pageSizes, retired::add, descriptor.rootAddress());
+                format = f;
+                formatSource = lease.binding();
+            }
+        } catch (RuntimeException e) {
+            lease.close();
+            if (mustNotFail) {
+                return null;
+            }
+            throw e;
+        }
+        return lease;
+    }
+
+    private static void exit(DriverLease lease) {
+        if (lease != null) {
+            lease.close();
+        }
     }
 
     DomainDescriptor descriptor() {
@@ -75,17 +132,13 @@ final class DriverPagingDomain implements PagingDomain {
         return unit;
     }
 
-    PageTableFormat format() {
-        return format;
-    }
-
-    /** The builder, for tests and walks. */
-    PageTableBuilder builder() {
+    /** The builder in use, for tests and walks. */
+    synchronized PageTableBuilder builder() {
         return builder;
     }
 
     @Override
-    public long pageSizes() {
+    public synchronized long pageSizes() {
         return builder.pageSizes();
     }
 
@@ -96,9 +149,11 @@ final class DriverPagingDomain implements PagingDomain {
 
     @Override
     public synchronized void map(long iova, long pa, long length, int prot) {
+        DriverLease lease = enterForEdit(false);
         try {
             builder.map(iova, pa, length, prot);
         } finally {
+            exit(lease);
             if (!retired.isEmpty()) {
                 flushAndFree(iova, length); // the failed map's undo unlinked tables a walker may hold
             }
@@ -107,7 +162,13 @@ final class DriverPagingDomain implements PagingDomain {
 
     @Override
     public synchronized long unmap(long iova, long length) {
-        long bytes = builder.unmap(iova, length);
+        DriverLease lease = enterForEdit(true);
+        long bytes;
+        try {
+            bytes = builder.unmap(iova, length);
+        } finally {
+            exit(lease);
+        }
         flushAndFree(iova, length);
         return bytes;
     }
@@ -118,7 +179,12 @@ final class DriverPagingDomain implements PagingDomain {
             return;
         }
         freed = true;
-        builder.destroy();
+        DriverLease lease = enterForEdit(true);
+        try {
+            builder.destroy();
+        } finally {
+            exit(lease);
+        }
         flushAndFree(aperture.start(), aperture.last() - aperture.start() + 1);
         UnitDriver.run(registry, unit, d -> d.freeDomain(unit, descriptor));
     }
@@ -166,8 +232,13 @@ final class DriverPagingDomain implements PagingDomain {
      */
     synchronized void readAndClearDirty(long iova, long length, long pageSize, boolean clear, long[] bitmap) {
         boolean[] changed = {false};
-        walkDirty(builder.rootAddress(), format.levels() - 1, 0, iova, iova + length - 1, pageSize, clear, bitmap,
-                changed);
+        DriverLease lease = enterForEdit(false);
+        try {
+            walkDirty(builder.rootAddress(), format.levels() - 1, 0, iova, iova + length - 1, pageSize, clear, bitmap,
+                    changed);
+        } finally {
+            exit(lease);
+        }
         if (changed[0]) {
             flush(iova, length);
         }

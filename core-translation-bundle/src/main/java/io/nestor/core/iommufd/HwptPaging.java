@@ -2,7 +2,6 @@ package io.nestor.core.iommufd;
 
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.error.IommuException;
-import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
@@ -94,10 +93,8 @@ public final class HwptPaging extends Hwpt {
             hwpt.flags = flags;
             hwpt.autoDomain = autoDomain;
             hwpt.descriptor = UnitDriver.call(platform.registry(), unit, d -> d.allocPagingDomain(unit, flags));
-            PageTableFormat format = UnitDriver.call(platform.registry(), unit,
-                    d -> d.pagingFormat(unit, hwpt.descriptor));
-            hwpt.domain = new DriverPagingDomain(platform.registry(), unit, hwpt.descriptor, format,
-                    platform.tablePages(), hwpt::dependentTags);
+            hwpt.domain = new DriverPagingDomain(platform.registry(), unit, hwpt.descriptor, platform.tablePages(),
+                    hwpt::dependentTags);
             ioas.pageTable().addDomain(hwpt.domain);
             hwpt.attached = true;
             ioas.addHwpt(hwpt);

@@ -8,11 +8,15 @@ import java.util.List;
 /**
  * One client session's iommufd: the analogue of an open {@code /dev/iommu} ({@code struct
  * iommufd_ctx}, {@code main.c}). It owns the object table, the session's memory as MAP sees it, the
- * accounting mode, and the command layers ({@link #ioas()}).
+ * accounting mode, and the command layers: {@link #ioas()}, and — for a context created over an
+ * {@link IommufdPlatform} — {@link #devices()} (bind, attach / replace / detach, GET_HW_INFO),
+ * {@link #hwpts()} (HWPT_ALLOC), {@link #invalidation()}, {@link #dirty()} and {@link #viommus()}.
+ * Without a platform those answer ENODEV.
  *
  * <p>{@link #close()} destroys every object leaves first, as {@code iommufd_fops_release} does, so
- * every domain page and every pin goes back; afterwards every command answers EBADF, as an ioctl on
- * a closed descriptor would.
+ * every device is detached (PASIDs, then the RID) and released, and every domain page, driver tag
+ * and pin goes back; afterwards every command answers EBADF, as an ioctl on a closed descriptor
+ * would.
  *
  * <p>Thread-safe: commands may run concurrently; each object guards its own state.
  */
@@ -198,7 +202,16 @@ public final class IommufdContext implements AutoCloseable {
             }
             closed = true;
         }
-        return objects.destroyAll();
+        // VFIO's release unbinds every device first (detaching it); then leaves-first destruction
+        List<IommufdObject> order = new java.util.ArrayList<>();
+        for (IommufdObject o : objects.objects()) {
+            if (o instanceof DeviceObject) {
+                DeviceCommands.unbind(objects, (DeviceObject) o);
+                order.add(o);
+            }
+        }
+        order.addAll(objects.destroyAll());
+        return order;
     }
 
     @Override

@@ -127,6 +127,24 @@ public final class ObjectTable {
         return true;
     }
 
+    /**
+     * Destroys {@code object} and keeps its id taken until the context closes: a vDEVICE destroyed
+     * because its device was unbound ({@code iommufd_vdevice_abort} with a tombstone, 6.17). Its
+     * id answers ENOENT and is never handed out again. Users other than the table's are ignored:
+     * the caller is tearing the object down on behalf of its owner.
+     */
+    void tombstone(IommufdObject object) {
+        synchronized (this) {
+            if (!object.published || published.get(object.id) != object) {
+                return;
+            }
+            published.remove(object.id);
+            object.users = 0;
+            object.published = false;
+        }
+        object.destroy();
+    }
+
     /** One more long-term user of a published object: an object that depends on it. */
     synchronized void addUser(IommufdObject object) {
         if (!object.published || published.get(object.id) != object) {

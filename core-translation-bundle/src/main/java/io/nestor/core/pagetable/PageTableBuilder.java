@@ -101,8 +101,30 @@ public final class PageTableBuilder {
         return new PageTableBuilder(format, allocator, pageSizes, retire, root);
     }
 
+    /**
+     * A builder that takes over an existing table under an external root: the same tree, now
+     * edited through {@code format} — an equivalent format object, for example one a newly bound
+     * driver version supplied after a hot swap, so the old driver's classes are no longer run.
+     * The builder that edited the table before must not be used again. The root is not checked
+     * for emptiness (it holds the tree); otherwise as {@link #underRoot}.
+     */
+    public static PageTableBuilder adoptRoot(PageTableFormat format, PageAllocator allocator, long pageSizes,
+            LongConsumer retire, long root) {
+        long g = 1L << format.granuleShift();
+        if (root < 0 || (root & (g - 1)) != 0) {
+            throw IommuException.of(Errno.EINVAL, "external root 0x%x is not aligned to the granule 0x%x of %s",
+                    root, g, format.name());
+        }
+        return new PageTableBuilder(format, allocator, pageSizes, retire, root, false);
+    }
+
     private PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire,
             long givenRoot) {
+        this(format, allocator, pageSizes, retire, givenRoot, true);
+    }
+
+    private PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire,
+            long givenRoot, boolean requireEmptyRoot) {
         this.format = Objects.requireNonNull(format, "format");
         this.retire = retire != null ? retire : allocator::free;
         this.allocator = allocator;
@@ -136,7 +158,9 @@ public final class PageTableBuilder {
         this.leafLevels = mask;
         this.externalRoot = givenRoot >= 0;
         if (externalRoot) {
-            checkEmptyRoot(givenRoot, count);
+            if (requireEmptyRoot) {
+                checkEmptyRoot(givenRoot, count);
+            }
             this.root = givenRoot;
         } else {
             this.root = allocator.allocateContiguous(count);

@@ -135,6 +135,7 @@ class DeviceAttachTest {
         f.context.devices().replace(nic, RID, compat2);
         assertEquals(compat, f.context.devices().attach(nic, 5, compat));
         f.failsUnchanged(Errno.EBUSY, () -> f.context.devices().attach(nic, 5, compat2));
+        f.failsUnchanged(Errno.EBUSY, () -> f.context.devices().attach(nic, 5, ioas)); // EBUSY before compat
         f.failsUnchanged(Errno.EINVAL, () -> f.context.devices().replace(nic, RID, plain)); // a PASID is attached
         f.failsUnchanged(Errno.EINVAL, () -> f.context.devices().replace(nic, 6, compat)); // 6 not attached
         assertEquals(Map.of(RID, compat2, 5, compat), f.object(nic, ObjectType.DEVICE, DeviceObject.class)
@@ -165,13 +166,14 @@ class DeviceAttachTest {
     }
 
     @Test
-    void destroyingTheDeviceDetachesPasidsThenTheRid() {
+    void unbindingTheDeviceDetachesPasidsThenTheRid() {
         int compat = f.pagingHwpt(nic, ioas, PASID);
         f.context.devices().attach(nic, RID, compat);
         f.context.devices().attach(nic, 3, compat);
         f.context.devices().attach(nic, 9, compat);
+        assertEquals(5, f.context.objects().users(nic), "table, binding and three attachments");
         f.vtd.calls.clear();
-        f.context.destroy(nic);
+        f.context.devices().unbind(nic);
         assertEquals(List.of("detach " + NIC + " 3", "detach " + NIC + " 9", "detach " + NIC + " -1"), f.vtd.calls);
         assertEquals(1, f.context.objects().users(compat));
         assertNull(f.bindings.owner(f.device(NIC)));

@@ -29,9 +29,11 @@ class DeviceBindingTest {
     }
 
     @Test
-    void destroyAndCloseReleaseTheDevice() {
+    void unbindAndCloseReleaseTheDeviceWhichDestroyRefuses() {
         int id = f.bind(NIC);
-        f.context.destroy(id);
+        f.failsUnchanged(Errno.EBUSY, () -> f.context.destroy(id)); // the binding holds it, as in the kernel
+        f.context.devices().unbind(id);
+        f.failsUnchanged(Errno.ENOENT, () -> f.context.devices().unbind(id));
         assertNull(f.bindings.owner(f.device(NIC)));
         IommufdContext other = f.otherContext();
         int otherId = other.devices().bind(NIC);

@@ -39,6 +39,7 @@ class HwptTestDriver implements IommuDriver {
     /** "unit/sid/pasid" → domain attached. */
     final Map<String, DomainDescriptor> attached = new ConcurrentHashMap<>();
     volatile boolean flushSupported;
+    volatile List<io.nestor.api.driver.ReservedRegion> reserved = List.of();
     final java.util.Set<Integer> viommuTags = ConcurrentHashMap.newKeySet();
     volatile long capabilities = HwInfo.CAP_DIRTY_TRACKING;
     volatile byte[] hwInfoData = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
@@ -108,6 +109,7 @@ class HwptTestDriver implements IommuDriver {
 
     @Override
     public PageTableFormat pagingFormat(UnitContext unit, DomainDescriptor domain) {
+        calls.add("pagingFormat " + domain.tag());
         maybeFail("pagingFormat");
         return format;
     }
@@ -178,6 +180,11 @@ class HwptTestDriver implements IommuDriver {
             byte[] data) {
         calls.add("allocNestedOnViommu " + viommu.tag());
         return new DomainDescriptor(true, viommu.tag(), viommu.parent().rootAddress(), 48, flags, data);
+    }
+
+    @Override
+    public List<io.nestor.api.driver.ReservedRegion> reservedRegions(UnitContext unit, DeviceInfo device) {
+        return reserved;
     }
 
     @Override

@@ -70,4 +70,19 @@ class ViommuTest {
         assertTrue(f.smmu.calls.contains("flush " + parentTag + " 100000+1000 [" + vmid + "]"),
                 "the vIOMMU's VMID rides along the parent's flush: " + f.smmu.calls);
     }
+
+    @Test
+    void unbindingTheDeviceTombstonesItsVdevice() {
+        int viommu = f.context.viommus().allocViommu(0, SMMUV3, arm, parent, null);
+        int vdev = f.context.viommus().allocVdevice(viommu, arm, 0x10);
+        int nested = f.context.hwpts().alloc(HwptAllocCommand.nested(0, arm, viommu, 2, STE));
+        f.context.devices().attach(arm, DeviceInfo.NO_PASID, nested);
+        f.context.devices().unbind(arm);
+        f.failsUnchanged(Errno.ENOENT, () -> f.context.destroy(vdev)); // gone with its device
+        assertEquals(1, f.context.objects().users(nested), "detached on unbind");
+        int arm2 = f.bind("0001:00:02.0");
+        int again = f.context.viommus().allocVdevice(viommu, arm2, 0x10);
+        assertTrue(again != vdev, "a tombstoned id is never handed out again");
+        assertEquals(3, f.context.objects().users(viommu), "the table, the nested HWPT and the new vDEVICE only");
+    }
 }

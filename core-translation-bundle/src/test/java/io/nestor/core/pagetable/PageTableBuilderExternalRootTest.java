@@ -107,4 +107,21 @@ class PageTableBuilderExternalRootTest {
             assertEquals(0L, memory.read64(root + off));
         }
     }
+
+    @Test
+    void anAdoptedRootKeepsTheTreeAndEditsItWithTheNewFormat() {
+        long root = driverPages.allocate();
+        PageTableBuilder first = PageTableBuilder.underRoot(format, tablePages, -1L, retired::add, root);
+        first.map(0x4000_0000L, 0x9_0000_0000L, 0x2000, RW);
+        TestPageTableFormat same = TestPageTableFormat.granule4k(); // another instance, as a new driver gives
+        PageTableBuilder adopted = PageTableBuilder.adoptRoot(same, tablePages, -1L, retired::add, root);
+        assertEquals(0x9_0000_1000L, translate(root, 0x4000_1000L), "the tree is untouched");
+        assertEquals(0x1000, adopted.unmap(0x4000_1000L, 0x1000));
+        adopted.map(0x4000_1000L, 0xB_0000_0000L, 0x1000, RW);
+        assertEquals(0xB_0000_0000L, translate(root, 0x4000_1000L));
+        long live = tablePages.livePages();
+        assertEquals(0x2000, adopted.destroy());
+        assertEquals(live, retired.size());
+        assertTrue(driverPages.isLive(root));
+    }
 }

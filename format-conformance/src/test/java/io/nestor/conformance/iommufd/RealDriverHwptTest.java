@@ -13,6 +13,7 @@ import io.nestor.api.translation.Access;
 import io.nestor.core.iommufd.HwptAllocCommand;
 import io.nestor.core.iommufd.HwptAllocFlags;
 import io.nestor.core.iommufd.HwptInvalidateCommand;
+import io.nestor.core.iommufd.IovaRange;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.pagetable.PageTableBuilder;
 import io.nestor.driver.vtd.host.IommuHwptVtdS1;
@@ -75,8 +76,16 @@ class RealDriverHwptTest {
         p.context.devices().attach(arm, RID, ioas);
         assertEquals(PA + 0x1008, p.dma(NIC, RID, 0x20_1008L, Access.READ));
         assertEquals(PA + 0x1008, p.dma(ARM, RID, 0x20_1008L, Access.READ));
-        long last = p.context.ioas().iovaRanges(ioas, 8, 0).ranges().get(0).last();
-        assertTrue(last <= (1L << 48) - 1, "IOVA_RANGES within both domains' apertures: 0x" + Long.toHexString(last));
+        // both units' reserved regions (SMMUv3 software MSI, VT-d interrupt range) and the narrower aperture
+        assertEquals(java.util.List.of(new IovaRange(0, 0x7ff_ffffL), new IovaRange(0x810_0000L, 0xfedf_ffffL),
+                new IovaRange(0xfef0_0000L, (1L << 48) - 1)), p.context.ioas().iovaRanges(ioas, 8, 0).ranges());
+        IommuException reserved = org.junit.jupiter.api.Assertions.assertThrows(IommuException.class,
+                () -> p.map(ioas, VA, 0x1000, 0xfee0_0000L));
+        assertEquals(Errno.EINVAL, reserved.errno());
+        p.context.devices().detach(arm, RID);
+        assertEquals(java.util.List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 57) - 1)),
+                p.context.ioas().iovaRanges(ioas, 8, 0).ranges(),
+                "the SMMU's window and its 48-bit automatic domain left with its device: dmar0's 57 bits remain");
     }
 
     @Test
@@ -121,9 +130,20 @@ class RealDriverHwptTest {
         assertEquals(Errno.EINVAL, bad.errno());
         assertEquals(1L, bad.outValues().get("entry_num"));
 
+        // the same guest table on a PASID of the device, through a PASID-capable nested HWPT
+        int nestedPasid = p.context.hwpts().alloc(HwptAllocCommand.nested(HwptAllocFlags.PASID, nic, parent,
+                IommuHwptVtdS1.DATA_TYPE, data));
+        IommuException notCompat = org.junit.jupiter.api.Assertions.assertThrows(IommuException.class,
+                () -> p.context.devices().attach(nic, 5, nestedPasid));
+        assertEquals(Errno.EINVAL, notCompat.errno(), "the RID sits on a nested HWPT without ALLOC_PASID");
+        p.context.devices().replace(nic, RID, nestedPasid);
+        p.context.devices().attach(nic, 5, nestedPasid);
+        assertEquals(dataPa + 0x1456, p.dma(NIC, 5, 0x4000_0456L, Access.READ), "PASID 5, nested");
+
         // the host unmaps the guest's data from the parent: the nested DID is flushed with it
         p.context.ioas().unmap(ioas, 0x1000_0000L, 0x10_0000L);
         assertEquals(-1, p.dma(NIC, RID, 0x4000_0123L, Access.READ), "the parent's flush reached the nested DID");
+        assertEquals(-1, p.dma(NIC, 5, 0x4000_0456L, Access.READ));
     }
 
     @Test
@@ -143,6 +163,19 @@ class RealDriverHwptTest {
         p.context.viommus().allocVdevice(viommu, arm, 0x5);
         p.context.devices().attach(arm, RID, nested);
         assertEquals(PA + 0x1010, p.dma(ARM, RID, 0x40_1010L, Access.READ));
+
+        // vIOMMU invalidation: raw commands, vSIDs through the vDEVICE table
+        byte[] cmds = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(0x10).putLong(0)                       // CMD_TLBI_NH_ALL
+                .putLong(0x05L | (0x5L << 32)).putLong(0)       // CMD_CFGI_CD, vSID 5 (the vDEVICE)
+                .putLong(0x05L | (0x6L << 32)).putLong(0)       // CMD_CFGI_CD, vSID 6: nobody
+                .array();
+        assertEquals(2, p.context.invalidation().invalidate(
+                HwptInvalidateCommand.of(viommu, 1, 16, 2, java.util.Arrays.copyOf(cmds, 32))));
+        IommuException unknown = org.junit.jupiter.api.Assertions.assertThrows(IommuException.class,
+                () -> p.context.invalidation().invalidate(HwptInvalidateCommand.of(viommu, 1, 16, 3, cmds)));
+        assertEquals(Errno.EIO, unknown.errno());
+        assertEquals(2L, unknown.outValues().get("entry_num"), "the two good commands went out");
         p.context.ioas().unmap(ioas, 0x40_0000L, 0x2000);
         assertEquals(-1, p.dma(ARM, RID, 0x40_1010L, Access.READ), "the parent's flush reached the vIOMMU's VMID");
     }
