@@ -2,10 +2,13 @@ package io.nestor.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.IommuDriver;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.Access;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.ContextOptions;
@@ -23,10 +26,13 @@ import io.nestor.core.vfio.VfioContainerOptions;
 import io.nestor.core.vfio.VfioDmaFlags;
 import io.nestor.core.vfio.VfioExtension;
 import io.nestor.core.vfio.VfioGroupTable;
+import io.nestor.core.vfio.VfioIommuInfo;
 import io.nestor.core.vfio.VfioNestingOps;
 import io.nestor.driver.smmuv3.Smmuv3Driver;
 import io.nestor.driver.vtd.VtdDriver;
 import io.nestor.driver.vtd.host.IommuGpasidBindData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +89,7 @@ class VfioContainerEndToEndTest {
      * PASID, {@code pasid_info} with the PASID flag.
      */
     private static byte[] pasidInvalidation(int pasid) {
-        return java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 32).putInt(4, 1)
+        return ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 32).putInt(4, 1)
                 .put(8, (byte) 1).put(9, (byte) 1).putInt(16, 1).putLong(24, pasid).array();
     }
 
@@ -97,6 +103,19 @@ class VfioContainerEndToEndTest {
         assertEquals(1, c.checkExtension(VfioExtension.TYPE1_NESTING_IOMMU));
         c.setContainer(0);
         c.setIommu(VfioExtension.TYPE1_NESTING_IOMMU);
+
+        // GET_INFO's IOVA ranges leave out the interrupt range VT-d reserves, as type1 reports on x86
+        ByteBuffer info = ByteBuffer.wrap(c.getInfo(4096).buffer()).order(ByteOrder.LITTLE_ENDIAN);
+        int cap = info.getInt(16);
+        while (info.getShort(cap) != VfioIommuInfo.CAP_IOVA_RANGE) {
+            cap = info.getInt(cap + 4);
+        }
+        assertEquals(2, info.getInt(cap + 8), "nr_iovas");
+        assertEquals(0, info.getLong(cap + 16));
+        assertEquals(0xfedf_ffffL, info.getLong(cap + 24));
+        assertEquals(0xfef0_0000L, info.getLong(cap + 32));
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class,
+                () -> c.mapDma(RW, VA, 0xfee0_0000L, 0x1000)).errno(), "MAP_DMA into the interrupt range");
 
         // guest RAM: GPA [0, 16 MiB) is the region, mapped 1:1 into the container's second stage
         c.mapDma(RW, VA, 0, RAM);
@@ -179,7 +198,7 @@ class VfioContainerEndToEndTest {
         guestWrite(0x8000 + 64, cd0);
         guestWrite(0x8000 + 64 + 8, 0x1000);
         // iommu_pasid_table_config: TRANSLATE, SMMUv3, 4 PASID bits, linear table, S1DSS bypass
-        byte[] config = java.nio.ByteBuffer.allocate(40).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 40)
+        byte[] config = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 40)
                 .putInt(4, 1).putInt(8, 1).putLong(16, 0x8000).put(24, (byte) 4).put(25, (byte) 1).putInt(32, 1)
                 .put(36, (byte) 0).put(37, (byte) 1).array();
         c.nestingOp(VfioNestingOps.SET_PASID_TABLE, config, null);
