@@ -6,9 +6,12 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.session.Session;
 import io.nestor.api.session.SessionService;
 import io.nestor.core.dma.DeviceDma;
+import io.nestor.core.iommufd.DeviceBindings;
+import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
+import io.nestor.core.vfio.VfioGroupTable;
 import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -46,6 +49,13 @@ public final class SessionManager implements SessionService, AutoCloseable {
     private final HostRegions hostMemory;
     private final DeviceDma deviceDma;
     private final EventRouter router;
+    /**
+     * The platform's iommufd side shared by every session: device ownership (a device is bound to
+     * one iommufd context or VFIO container at a time) and the structure pages of paging domains.
+     */
+    private final IommufdPlatform iommufdPlatform;
+    /** The VFIO IOMMU groups of the topology, shared by every session's containers. */
+    private final VfioGroupTable vfioGroups;
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     /** Open sessions in opening order; guarded by itself for the count check. */
@@ -68,6 +78,8 @@ public final class SessionManager implements SessionService, AutoCloseable {
         }
         this.hostMemory = new HostRegions((SparsePhysicalMemory) memory, settings.regionDirectory());
         this.deviceDma = new DeviceDma(registry);
+        this.iommufdPlatform = IommufdPlatform.of(registry, new DeviceBindings());
+        this.vfioGroups = new VfioGroupTable(registry);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "nestor-session-lease");
             t.setDaemon(true);
@@ -93,6 +105,15 @@ public final class SessionManager implements SessionService, AutoCloseable {
 
     DeviceDma deviceDma() {
         return deviceDma;
+    }
+
+    /** Device ownership and table pages, one for the whole platform. */
+    IommufdPlatform iommufdPlatform() {
+        return iommufdPlatform;
+    }
+
+    VfioGroupTable vfioGroups() {
+        return vfioGroups;
     }
 
     @Override
