@@ -125,6 +125,11 @@ public final class IommufdContext implements AutoCloseable {
         return queueListener;
     }
 
+    /** Whether {@code device} is bound to this context (its page requests go to its fault queues). */
+    public boolean hasDevice(DeviceInfo device) {
+        return !closed && deviceObject(device) != null;
+    }
+
     /** The DEVICE object bound here for {@code device}, or null. */
     private DeviceObject deviceObject(DeviceInfo device) {
         for (IommufdObject o : objects.objects()) {

@@ -27,7 +27,7 @@ import java.util.function.LongFunction;
  * reads (a real driver reads them from memory), every call recorded, and failures injectable per
  * operation. Unlike a real driver it keeps state; it exists only for tests.
  */
-class HwptTestDriver implements IommuDriver {
+public class HwptTestDriver implements IommuDriver {
     static final int NESTED_DATA_TYPE = 0xdead;
     static final String TAGS = "tag";
 
@@ -35,7 +35,7 @@ class HwptTestDriver implements IommuDriver {
     final PageTableFormat format = TestPageTableFormat.granule4k();
     final List<String> calls = new CopyOnWriteArrayList<>();
     /** Page responses the host-driver half sent: "device pasid grpid stall code". */
-    final List<String> responses = new CopyOnWriteArrayList<>();
+    public final List<String> responses = new CopyOnWriteArrayList<>();
     /** The event id the hardware half writes into a fault's 32-byte record (SMMUv3 layout). */
     volatile int eventId = 0x10;
     /** Whether the recorded event says stage 2 (EVTQ_1_S2). */
@@ -50,7 +50,7 @@ class HwptTestDriver implements IommuDriver {
     volatile long capabilities = HwInfo.CAP_DIRTY_TRACKING;
     volatile byte[] hwInfoData = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
-    HwptTestDriver(String kind) {
+    public HwptTestDriver(String kind) {
         this.kind = kind;
     }
 
