@@ -22,6 +22,8 @@ import io.nestor.core.unit.IommuUnit;
  *       kernel, which checks for a handler before it collects partial groups.</li>
  *   <li>A fault of such a device may become a vEVENT ({@link IommufdContext#routeFault}).</li>
  * </ul>
+ * A request the unit could not queue (an empty record: its page request queue was full, so the
+ * hardware answered the device itself) never reaches the host driver and is ignored here.
  * Devices bound to no context, or claimed by a VFIO container, are not this router's: their
  * requests are left to whoever owns them (the container's nesting PAGE_RESP, or the platform's
  * direct users). Thread-safe; runs on the reporting thread.
@@ -35,6 +37,9 @@ public final class IommufdEventRouter implements UnitEventListener {
 
     @Override
     public void pageRequest(PageRequestEvent event) {
+        if (event.record().length == 0) {
+            return; // the unit's queue was full: the hardware answered the device, the host never saw it
+        }
         if (!(platform.bindings().owner(event.device()) instanceof IommufdContext context)) {
             return;
         }

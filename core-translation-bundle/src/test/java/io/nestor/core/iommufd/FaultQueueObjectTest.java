@@ -163,6 +163,17 @@ class FaultQueueObjectTest {
     }
 
     @Test
+    void aRequestTheUnitCouldNotQueueNeverReachesTheFaultQueue() {
+        int fault = fault();
+        f.context.devices().attach(nic, DeviceInfo.NO_PASID, faultHwpt(nic, fault, 0));
+        f.vtd.pageRequestQueueFull = true;
+        request(NIC, -1, 1, true);
+        assertTrue(readable.isEmpty());
+        assertEquals(0, f.context.eventQueues().readFault(fault, 40).length);
+        assertTrue(f.vtd.responses.isEmpty(), "the host driver never saw it, so it does not answer it");
+    }
+
+    @Test
     void theDeviceWaitingForItsAnswerGetsTheResponse() throws Exception {
         int fault = fault();
         f.context.devices().attach(nic, DeviceInfo.NO_PASID, faultHwpt(nic, fault, 0));

@@ -40,6 +40,8 @@ public class HwptTestDriver implements IommuDriver {
     volatile int eventId = 0x10;
     /** Whether the recorded event says stage 2 (EVTQ_1_S2). */
     volatile boolean stage2Event;
+    /** Whether the page request queue is full (the request is not recorded). */
+    volatile boolean pageRequestQueueFull;
     /** Operation name → errno to fail it with (once per entry in the map, until removed). */
     final Map<String, Errno> failing = new ConcurrentHashMap<>();
     /** "unit/sid/pasid" → domain attached. */
@@ -250,7 +252,7 @@ public class HwptTestDriver implements IommuDriver {
 
     @Override
     public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, io.nestor.api.translation.PageRequest request) {
-        return new byte[16];
+        return pageRequestQueueFull ? new byte[0] : new byte[16];
     }
 
     @Override
