@@ -153,6 +153,20 @@ class FaultQueueObjectTest {
     }
 
     @Test
+    void aWriteWithALaterBadResponseAnswersTheGoodOnesAndReportsTheShortCount() {
+        int fault = fault();
+        f.context.devices().attach(nic, DeviceInfo.NO_PASID, faultHwpt(nic, fault, 0));
+        request(NIC, -1, 1, true);
+        request(NIC, -1, 2, true);
+        f.context.eventQueues().readFault(fault, 80);
+        byte[] two = le(new byte[24]).putInt(2).putInt(1).putInt(9).putInt(0).putInt(1).putInt(0).array();
+        assertEquals(8, f.context.eventQueues().faultRespond(fault, two), "consumed up to the unknown cookie 9");
+        assertEquals(List.of(NIC + " -1 2 false INVALID"), f.vtd.responses);
+        assertEquals(8, f.context.eventQueues().faultRespond(fault, response(1, 0)), "cookie 1 still outstanding");
+        assertEquals(NIC + " -1 1 false SUCCESS", f.vtd.responses.get(1));
+    }
+
+    @Test
     void requestsNoFaultQueueTakesAreAnsweredInvalidByThePlatform() {
         int plain = f.pagingHwpt(nic, ioas, PASID);
         f.context.devices().attach(nic, DeviceInfo.NO_PASID, plain);
