@@ -225,10 +225,6 @@ final class CoreSession implements Session {
         return vfioDevices;
     }
 
-    SessionManager manager() {
-        return manager;
-    }
-
     @Override
     public SessionEventHub events() {
         return events;
