@@ -4,6 +4,7 @@ import io.nestor.api.dma.Dma;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.event.SessionEvents;
 import io.nestor.api.iommufd.Iommufd;
+import io.nestor.api.vfio.VfioContainers;
 
 /**
  * One client session and the handles through which it reaches what it owns.
@@ -34,8 +35,9 @@ public interface Session {
     long keepAlive();
 
     /**
-     * Closes the session and releases everything it owns: event subscriptions end, iommufd contexts
-     * are closed (their objects destroyed, pins released), memory regions destroyed.
+     * Closes the session and releases everything it owns: event subscriptions end, VFIO containers
+     * and iommufd contexts are closed (their objects destroyed, groups and devices released, pins
+     * released), its PASIDs freed, memory regions destroyed.
      *
      * @throws IommuException EBADF when the session is already closed
      */
@@ -54,4 +56,7 @@ public interface Session {
 
     /** The session's event stream. */
     SessionEvents events();
+
+    /** The session's VFIO type1 containers. */
+    VfioContainers vfio();
 }
