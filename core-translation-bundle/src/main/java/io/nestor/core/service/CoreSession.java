@@ -40,6 +40,7 @@ final class CoreSession implements Session {
     private final SessionIommufd iommufd;
     private final SessionDma dma;
     private final SessionEventHub events;
+    private final SessionVfio vfio;
     private volatile long deadlineNanos;
     private volatile boolean closed;
     private ScheduledFuture<?> expiry;
@@ -56,6 +57,7 @@ final class CoreSession implements Session {
         this.iommufd = new SessionIommufd(this);
         this.dma = new SessionDma(this, manager.deviceDma(), manager.registry());
         this.events = new SessionEventHub(this);
+        this.vfio = new SessionVfio(this, manager);
         this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     }
 
@@ -155,6 +157,7 @@ final class CoreSession implements Session {
         }
         manager.forget(this);
         events.closeAll();
+        vfio.closeAll();
         iommufd.closeAll();
         memory.destroyAll();
         return true;
@@ -183,7 +186,7 @@ final class CoreSession implements Session {
     <T> T createCounted(long bytes, Supplier<T> create) {
         synchronized (lock) {
             checkOpen();
-            int objects = memory.count() + iommufd.objectCount();
+            int objects = memory.count() + iommufd.objectCount() + vfio.objectCount();
             if (objects >= quotas.objects()) {
                 throw IommuException.of(Errno.ENOSPC, "session %s holds %d objects, its quota", id, objects);
             }
@@ -213,6 +216,20 @@ final class CoreSession implements Session {
     @Override
     public SessionEventHub events() {
         return events;
+    }
+
+    @Override
+    public SessionVfio vfio() {
+        return vfio;
+    }
+
+    /**
+     * Whether the session may issue DMA from {@code device}: one nobody has bound, or one bound to a
+     * container or iommufd context of this session (the platform's device bindings name the owner).
+     */
+    boolean mayDrive(io.nestor.api.driver.DeviceInfo device) {
+        Object owner = manager.iommufdPlatform().bindings().owner(device);
+        return owner == null || vfio.holds(owner) || iommufd.holds(owner);
     }
 
     @Override

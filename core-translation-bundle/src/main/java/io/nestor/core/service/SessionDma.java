@@ -54,6 +54,9 @@ final class SessionDma implements Dma {
     private DeviceInfo device(String name) {
         for (DeviceInfo d : registry.devices()) {
             if (d.name().equals(name)) {
+                if (!session.mayDrive(d)) { // another session's device does not exist for this one
+                    break;
+                }
                 return d;
             }
         }

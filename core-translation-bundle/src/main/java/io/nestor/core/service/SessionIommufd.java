@@ -157,6 +157,11 @@ final class SessionIommufd implements Iommufd {
         return with(iommufd, c -> c.option(cmd));
     }
 
+    /** Whether {@code bindingOwner} (an owner in the platform's device bindings) is one of this session's contexts. */
+    boolean holds(Object bindingOwner) {
+        return contexts.values().stream().anyMatch(c -> c.context() == bindingOwner);
+    }
+
     /** Contexts plus the objects in them, for the session's object quota. */
     int objectCount() {
         int count = 0;
