@@ -46,9 +46,21 @@ final class SessionDma implements Dma {
         this.registry = registry;
     }
 
-    /** Whether the session drives {@code device} (its events go to the session). */
+    /**
+     * Whether the session drives {@code device} (its events go to the session): it issued DMA from
+     * the device and may still do so — once another session's container or context holds the
+     * device, its faults are that session's alone.
+     */
     boolean drives(String device) {
-        return driven.contains(device);
+        if (!driven.contains(device)) {
+            return false;
+        }
+        for (DeviceInfo d : registry.devices()) {
+            if (d.name().equals(device)) {
+                return session.mayDrive(d);
+            }
+        }
+        return false;
     }
 
     private DeviceInfo device(String name) {

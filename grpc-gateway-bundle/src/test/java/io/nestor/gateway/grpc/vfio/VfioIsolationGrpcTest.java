@@ -9,11 +9,17 @@ import static io.nestor.gateway.grpc.vfio.VfioGateway.VTD_PRI;
 import static io.nestor.gateway.grpc.vfio.VfioGateway.VTD_PRI_GROUP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.nestor.gateway.grpc.proto.DmaResult;
+import io.nestor.gateway.grpc.proto.Event;
+import io.nestor.gateway.grpc.proto.EventsGrpc;
+import io.nestor.gateway.grpc.proto.SubscribeRequest;
 import io.nestor.api.session.SessionQuotas;
 import io.nestor.gateway.grpc.proto.CloseSessionRequest;
 import io.nestor.gateway.grpc.proto.ContainerCloseRequest;
@@ -32,6 +38,9 @@ import io.nestor.gateway.grpc.proto.SetIommuRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +132,49 @@ class VfioIsolationGrpcTest {
         setContainer(b, taken, VTD_PRI_GROUP);
         setIommu(b, taken, TYPE1V2);
         assertEquals(-1, b.output(VTD_PRI, -1, 0x100, 1), "B's container maps nothing yet");
+    }
+
+    /** Collects a stream's events. */
+    private static final class Collector implements StreamObserver<Event> {
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onNext(Event value) {
+            events.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+
+    @Test
+    void aDevicesFaultsGoToTheSessionWhoseContainerHoldsIt() throws Exception {
+        g = new VfioGateway(regionDir);
+        VfioGateway.Client b = g.client("b"); // opened first: the router would reach b before a
+        VfioGateway.Client a = g.client("a");
+        Collector bEvents = new Collector();
+        Collector aEvents = new Collector();
+        EventsGrpc.newStub(g.core.as(b.session)).subscribe(SubscribeRequest.getDefaultInstance(), bEvents);
+        EventsGrpc.newStub(g.core.as(a.session)).subscribe(SubscribeRequest.getDefaultInstance(), aEvents);
+
+        // b drives the unbound device first: its fault is b's
+        assertEquals(DmaResult.OutcomeCase.FAULT, b.translate(VTD_PRI, -1, 0x6000, 1).getOutcomeCase());
+        assertEquals(0x6000, bEvents.events.poll(10, TimeUnit.SECONDS).getDeviceFault().getIova());
+
+        // a's container takes the device: its faults are a's alone
+        int container = open(a);
+        setContainer(a, container, VTD_PRI_GROUP);
+        setIommu(a, container, TYPE1V2);
+        assertEquals(DmaResult.OutcomeCase.FAULT, a.translate(VTD_PRI, -1, 0x7000, 2).getOutcomeCase());
+        Event mine = aEvents.events.poll(10, TimeUnit.SECONDS);
+        assertEquals(0x7000, mine.getDeviceFault().getIova());
+        assertNotEquals("config", mine.getDeviceFault().getStage(), "a fault in the container's domain");
+        assertTrue(bEvents.events.isEmpty(), "b no longer hears of the device: " + bEvents.events);
     }
 
     @Test
