@@ -11,10 +11,18 @@ import static io.nestor.gateway.grpc.vfio.VfioGateway.VTD_PRI;
 import static io.nestor.gateway.grpc.vfio.VfioGateway.VTD_PRI_GROUP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.nestor.gateway.grpc.proto.DmaPageRequest;
+import io.nestor.gateway.grpc.proto.DmaPageResponse;
+import io.nestor.gateway.grpc.proto.DmaSource;
+import io.nestor.gateway.grpc.proto.Event;
+import io.nestor.gateway.grpc.proto.EventsGrpc;
+import io.nestor.gateway.grpc.proto.SubscribeRequest;
 import io.nestor.gateway.grpc.proto.ContainerOpenRequest;
 import io.nestor.gateway.grpc.proto.GetInfoRequest;
 import io.nestor.gateway.grpc.proto.GroupSetContainerRequest;
@@ -26,6 +34,12 @@ import io.nestor.gateway.grpc.proto.SetIommuRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * guest RAM through Memory, bound to a host PASID with BIND_PGTBL (the {@code iommu_gpasid_bind_data}
  * bytes a VMM builds) and invalidated with CACHE_INVLD ({@code iommu_cache_invalidate_info}); on
  * SMMUv3 the guest's CD table installed with SET_PASID_TABLE ({@code iommu_pasid_table_config});
- * PASID requests within the session's quota.
+ * PAGE_RESP answering a PRI page request of the container's device; PASID requests within the session's
+ * quota.
  */
 class VfioNestingGrpcTest {
     /** VT-d first-stage entry bits (VT-d 9.7): present, read / write, user. */
@@ -143,6 +158,51 @@ class VfioNestingGrpcTest {
         assertEquals(-1, c.output(VTD_PRI, pasid, gva, 1), "unbound");
         // SET_PASID_TABLE is the SMMUv3 model
         fails(Status.Code.UNIMPLEMENTED, "EOPNOTSUPP", () -> nestingOp(container, 3, new byte[40], ""));
+    }
+
+    /**
+     * PAGE_RESP: a PRI page request of the container's device waits until the VMM answers its group
+     * through the container ({@code iommu_page_response}), and the unit's response reaches the device.
+     */
+    @Test
+    void pageRespAnswersTheDevicesPageRequest() throws Exception {
+        int container = nestingContainer(VTD_PRI_GROUP);
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        EventsGrpc.newStub(g.core.as(c.session)).subscribe(SubscribeRequest.getDefaultInstance(),
+                new StreamObserver<Event>() {
+                    @Override
+                    public void onNext(Event value) {
+                        events.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        ExecutorService device = Executors.newSingleThreadExecutor();
+        try {
+            Future<DmaPageResponse> answer = device.submit(() -> c.dma.pageRequest(DmaPageRequest.newBuilder()
+                    .setSource(DmaSource.newBuilder().setDevice(VTD_PRI).setPasidValid(true).setPasid(7))
+                    .setAddr(0x4000_0000L).setPerm(3).setGrpid(5).setLastPage(true).build()));
+            Event e = events.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "the page request reaches the session owning the device");
+            assertEquals(Event.KindCase.PAGE_FAULT, e.getKindCase());
+            // iommu_page_response: argsz 24, version 1, PASID_VALID, pasid 7, grpid 5, code SUCCESS
+            byte[] response = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 24).putInt(4, 1)
+                    .putInt(8, 1).putInt(12, 7).putInt(16, 5).putInt(20, 0).array();
+            fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> nestingOp(container, 5, response, "")); // no device
+            byte[] badVersion = response.clone();
+            badVersion[4] = 2;
+            fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> nestingOp(container, 5, badVersion, VTD_PRI));
+            nestingOp(container, 5, response, VTD_PRI);
+            assertEquals(0, answer.get(10, TimeUnit.SECONDS).getCode(), "the PCIe success code");
+        } finally {
+            device.shutdownNow();
+        }
     }
 
     @Test
