@@ -4,6 +4,7 @@ import io.nestor.api.dma.Dma;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.event.SessionEvents;
 import io.nestor.api.iommufd.Iommufd;
+import io.nestor.api.vfio.VfioContainers;
 import io.nestor.api.vfio.VfioDevices;
 
 /**
@@ -35,8 +36,9 @@ public interface Session {
     long keepAlive();
 
     /**
-     * Closes the session and releases everything it owns: event subscriptions end, iommufd contexts
-     * are closed (their objects destroyed, pins released), memory regions destroyed.
+     * Closes the session and releases everything it owns: event subscriptions end, VFIO containers
+     * and iommufd contexts are closed (their objects destroyed, groups and devices released, pins
+     * released), its PASIDs freed, memory regions destroyed.
      *
      * @throws IommuException EBADF when the session is already closed
      */
@@ -58,4 +60,7 @@ public interface Session {
 
     /** The session's side of the platform's VFIO devices (since 1.1). */
     VfioDevices vfioDevices();
+
+    /** The session's VFIO type1 containers. */
+    VfioContainers vfio();
 }

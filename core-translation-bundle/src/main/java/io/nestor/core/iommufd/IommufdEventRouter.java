@@ -40,8 +40,9 @@ public final class IommufdEventRouter implements UnitEventListener {
         if (event.record().length == 0) {
             return; // the unit's queue was full: the hardware answered the device, the host never saw it
         }
-        if (!(platform.bindings().owner(event.device()) instanceof IommufdContext context)) {
-            return;
+        if (!(platform.bindings().owner(event.device()) instanceof IommufdContext context)
+                || context.options().vfioCompat()) {
+            return; // not bound, or a VFIO container's: the session hears of it as a container event
         }
         if (context.routePageRequest(event.device(), event.request())) {
             return;
@@ -58,7 +59,8 @@ public final class IommufdEventRouter implements UnitEventListener {
 
     @Override
     public void fault(FaultEvent event) {
-        if (platform.bindings().owner(event.device()) instanceof IommufdContext context) {
+        if (platform.bindings().owner(event.device()) instanceof IommufdContext context
+                && !context.options().vfioCompat()) {
             context.routeFault(event);
         }
     }

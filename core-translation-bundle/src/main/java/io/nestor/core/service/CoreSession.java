@@ -42,6 +42,7 @@ final class CoreSession implements Session {
     private final SessionDma dma;
     private final SessionVfioDevices vfioDevices;
     private final SessionEventHub events;
+    private final SessionVfio vfio;
     private volatile long deadlineNanos;
     private volatile boolean closed;
     private ScheduledFuture<?> expiry;
@@ -59,6 +60,7 @@ final class CoreSession implements Session {
         this.dma = new SessionDma(this, manager.deviceDma(), manager.registry());
         this.vfioDevices = new SessionVfioDevices(this, manager);
         this.events = new SessionEventHub(this);
+        this.vfio = new SessionVfio(this, manager);
         this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     }
 
@@ -157,6 +159,7 @@ final class CoreSession implements Session {
             }
         }
         events.closeAll();
+        vfio.closeAll();
         iommufd.closeAll();
         memory.destroyAll();
         // forgotten last: once the manager no longer lists the session, its devices are unbound and
@@ -193,7 +196,7 @@ final class CoreSession implements Session {
     <T> T createCounted(long bytes, Supplier<T> create) {
         synchronized (lock) {
             checkOpen();
-            int objects = memory.count() + iommufd.objectCount();
+            int objects = memory.count() + iommufd.objectCount() + vfio.objectCount();
             if (objects >= quotas.objects()) {
                 throw IommuException.of(Errno.ENOSPC, "session %s holds %d objects, its quota", id, objects);
             }
@@ -228,6 +231,21 @@ final class CoreSession implements Session {
     @Override
     public SessionEventHub events() {
         return events;
+    }
+
+    @Override
+    public SessionVfio vfio() {
+        return vfio;
+    }
+
+    /**
+     * Whether the session owns {@code device}: bound to one of its iommufd contexts or held by one of
+     * its VFIO containers (the platform's device bindings name the owner). Only the owner issues the
+     * device's DMA and receives its events; to every other session the device does not exist.
+     */
+    boolean owns(io.nestor.api.driver.DeviceInfo device) {
+        Object owner = manager.iommufdPlatform().bindings().owner(device);
+        return owner != null && (vfio.holds(owner) || iommufd.holds(owner));
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.nestor.core.service;
 /**
  * The Config Admin properties of the session service (PID {@value SessionSettings#PID}), as a
  * Declarative Services component property type: {@code lease.default.ms}, {@code lease.max.ms},
- * {@code quota.memory.bytes}, {@code quota.objects}, {@code quota.stream.buffer},
+ * {@code quota.memory.bytes}, {@code quota.objects}, {@code quota.stream.buffer}, {@code quota.pasids},
  * {@code sessions.max}, {@code regions.dir}.
  */
 public @interface SessionConfig {
@@ -16,6 +16,8 @@ public @interface SessionConfig {
     int quota_objects() default SessionSettings.DEFAULT_OBJECT_QUOTA;
 
     int quota_stream_buffer() default SessionSettings.DEFAULT_STREAM_BUFFER;
+
+    int quota_pasids() default SessionSettings.DEFAULT_PASID_QUOTA;
 
     int sessions_max() default SessionSettings.DEFAULT_MAX_SESSIONS;
 

@@ -23,7 +23,7 @@ import java.util.List;
  * A session's device DMA over the core's {@link DeviceDma}.
  *
  * <p>Ownership: a session issues DMA only from the devices it has bound to one of its iommufd
- * contexts (the platform's {@code DeviceBindings} names the owning context); any other device,
+ * contexts or its VFIO containers hold (the platform's {@code DeviceBindings} names the owner); any other device,
  * unbound or another session's, answers ENOENT as if it did not exist. The faults and page
  * requests of a device go to the session that owns it ({@link EventRouter}).
  *
@@ -43,16 +43,19 @@ final class SessionDma implements Dma {
         this.registry = registry;
     }
 
-    /** Whether the session owns {@code device} (its DMA and its events are the session's). */
+    /**
+     * Whether the session owns {@code device} — bound to one of its iommufd contexts or held by one
+     * of its VFIO containers — so that its DMA and its events are the session's.
+     */
     boolean drives(DeviceInfo device) {
-        return session.iommufd().ownsContext(session.manager().iommufdPlatform().bindings().owner(device));
+        return session.owns(device);
     }
 
     /** The named device, if this session owns it; ENOENT otherwise, as if it did not exist. */
     private DeviceInfo device(String name) {
         for (DeviceInfo d : registry.devices()) {
             if (d.name().equals(name)) {
-                if (!drives(d)) {
+                if (!drives(d)) { // unbound, or another session's: it does not exist for this one
                     break;
                 }
                 return d;

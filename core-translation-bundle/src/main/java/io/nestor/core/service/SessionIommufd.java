@@ -312,17 +312,9 @@ final class SessionIommufd implements Iommufd {
         return null;
     }
 
-    /** Whether {@code owner} (a {@code DeviceBindings} owner) is one of this session's contexts. */
-    boolean ownsContext(Object owner) {
-        if (owner == null) {
-            return false;
-        }
-        for (ContextHandle c : contexts.values()) {
-            if (c.context() == owner) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether {@code bindingOwner} (an owner in the platform's device bindings) is one of this session's contexts. */
+    boolean holds(Object bindingOwner) {
+        return contexts.values().stream().anyMatch(c -> c.context() == bindingOwner);
     }
 
     /** Contexts plus the objects in them, for the session's object quota. */

@@ -22,6 +22,8 @@ public record SessionSettings(long defaultLeaseMillis, long maxLeaseMillis, Sess
     public static final long DEFAULT_MEMORY_QUOTA = 64L << 30;
     public static final int DEFAULT_OBJECT_QUOTA = 4096;
     public static final int DEFAULT_STREAM_BUFFER = 1024;
+    /** The vSVA series' {@code VFIO_DEFAULT_PASID_QUOTA}. */
+    public static final int DEFAULT_PASID_QUOTA = 1000;
     public static final int DEFAULT_MAX_SESSIONS = 256;
 
     public SessionSettings {
@@ -39,7 +41,7 @@ public record SessionSettings(long defaultLeaseMillis, long maxLeaseMillis, Sess
     /** The defaults, with file-backed regions under {@code regionDirectory}. */
     public static SessionSettings defaults(Path regionDirectory) {
         return new SessionSettings(DEFAULT_LEASE_MILLIS, MAX_LEASE_MILLIS,
-                new SessionQuotas(DEFAULT_MEMORY_QUOTA, DEFAULT_OBJECT_QUOTA, DEFAULT_STREAM_BUFFER),
+                new SessionQuotas(DEFAULT_MEMORY_QUOTA, DEFAULT_OBJECT_QUOTA, DEFAULT_STREAM_BUFFER, DEFAULT_PASID_QUOTA),
                 DEFAULT_MAX_SESSIONS, regionDirectory);
     }
 
@@ -47,7 +49,7 @@ public record SessionSettings(long defaultLeaseMillis, long maxLeaseMillis, Sess
         String dir = c.regions_dir().trim();
         Path directory = dir.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "nestor-regions") : Path.of(dir);
         return new SessionSettings(c.lease_default_ms(), c.lease_max_ms(),
-                new SessionQuotas(c.quota_memory_bytes(), c.quota_objects(), c.quota_stream_buffer()),
+                new SessionQuotas(c.quota_memory_bytes(), c.quota_objects(), c.quota_stream_buffer(), c.quota_pasids()),
                 c.sessions_max(), directory.toAbsolutePath());
     }
 

@@ -49,7 +49,7 @@ final class SessionVfioDevices implements VfioDevices {
 
     private boolean ownedByOther(DeviceInfo d) {
         Object owner = manager.iommufdPlatform().bindings().owner(d);
-        return owner != null && !session.iommufd().ownsContext(owner);
+        return owner != null && !session.iommufd().holds(owner);
     }
 
     @Override
@@ -59,7 +59,7 @@ final class SessionVfioDevices implements VfioDevices {
         for (DeviceInfo d : manager.registry().topology().devices()) {
             int group = manager.vfioGroups().groupOf(d.name());
             Object owner = manager.iommufdPlatform().bindings().owner(d);
-            boolean mine = session.iommufd().ownsContext(owner);
+            boolean mine = session.owns(d);
             boolean bound = owner != null || manager.vfioGroups().holder(group).isPresent();
             out.add(new VfioDeviceEntry(d.name(), d.unit(), group, bound, mine));
         }

@@ -70,7 +70,7 @@ public final class VfioContainer implements AutoCloseable {
         this.session = session;
         this.options = options;
         this.pasids = pasids;
-        this.context = new IommufdContext(contextOptions, memory, platform);
+        this.context = new IommufdContext(contextOptions.withVfioCompat(true), memory, platform);
     }
 
     /** {@code VFIO_GET_API_VERSION}. */

@@ -16,6 +16,7 @@ import io.nestor.gateway.grpc.platform.PlatformHealth;
 import io.nestor.gateway.grpc.session.SessionBinding;
 import io.nestor.gateway.grpc.session.SessionInterceptor;
 import io.nestor.gateway.grpc.session.SessionsGrpcService;
+import io.nestor.gateway.grpc.vfio.VfioContainerGrpcService;
 import io.nestor.gateway.grpc.vfio.VfioDeviceGrpcService;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The set of gRPC services the gateway serves, and the platform binding they answer from,
  * independent of transport and of OSGi (so the tests can serve it in-process).
  *
- * <p>The session services (Sessions, Memory, Iommufd, Dma, Events) answer from whichever
+ * <p>The session services (Sessions, Memory, Iommufd, Dma, Events, VfioDevice, VfioContainer) answer from whichever
  * {@link SessionService} is bound, through {@link SessionInterceptor}, which resolves every call's
  * session; without a bound service they answer {@code UNAVAILABLE}.
  *
@@ -83,6 +84,7 @@ public final class GatewayServices {
                 ServerInterceptors.intercept(new DmaGrpcService(), interceptor),
                 ServerInterceptors.intercept(new VfioDeviceGrpcService(), interceptor),
                 ServerInterceptors.intercept(new EventsGrpcService(), interceptor),
+                ServerInterceptors.intercept(new VfioContainerGrpcService(), interceptor),
                 health.getHealthService().bindService(),
                 ProtoReflectionServiceV1.newInstance().bindService());
     }

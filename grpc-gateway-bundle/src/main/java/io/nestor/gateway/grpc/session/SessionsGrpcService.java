@@ -34,7 +34,8 @@ public final class SessionsGrpcService extends SessionsGrpc.SessionsImplBase {
                     .setQuotas(io.nestor.gateway.grpc.proto.SessionQuotas.newBuilder()
                             .setMemoryBytes(q.memoryBytes())
                             .setObjects(q.objects())
-                            .setStreamBuffer(q.streamBuffer()))
+                            .setStreamBuffer(q.streamBuffer())
+                            .setPasids(q.pasids()))
                     .build();
         });
     }
