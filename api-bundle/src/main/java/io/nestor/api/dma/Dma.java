@@ -5,7 +5,8 @@ import io.nestor.api.translation.PageResponseCode;
 import java.util.List;
 
 /**
- * DMA issued by devices of the platform on one session's behalf. Devices are named by their
+ * DMA issued by devices of the platform on one session's behalf: only devices the session has
+ * bound (to one of its iommufd contexts) issue DMA through it. Devices are named by their
  * topology name (for example {@code "0000:00:02.0"}); a request carries a PASID or
  * {@link DmaRequest#NO_PASID}. Access bits are {@link io.nestor.api.translation.Access}'s, which
  * equal {@code IOMMU_PGFAULT_PERM_*}.
@@ -19,7 +20,8 @@ public interface Dma {
      * Translates a batch of requests, in order.
      *
      * @return one result per request
-     * @throws IommuException ENOENT for an unknown device, EINVAL for a bad PASID or access; the
+     * @throws IommuException ENOENT for an unknown device or one the session has not bound (only the
+     *     session that bound a device may issue its DMA), EINVAL for a bad PASID or access; the
      *     whole batch is checked before any request is translated
      */
     List<DmaResult> translate(List<DmaRequest> requests);

@@ -87,4 +87,60 @@ public interface Iommufd {
      * @return {@code val64} as the ioctl writes it back
      */
     long option(int iommufd, IommuOption option);
+
+    // ---- devices and HWPTs (API 1.1) ----
+
+    /**
+     * {@code IOMMU_HWPT_ALLOC}, with the kernel's check order (see the core's HWPT commands).
+     *
+     * @return {@code out_hwpt_id}
+     * @throws IommuException ENOENT for a bad {@code dev_id} (or {@code fault_id} with
+     *     FAULT_ID_VALID), EINVAL for a bad {@code pt_id} or parent, EOPNOTSUPP for bad flags or data,
+     *     the driver's errno for its vendor data, ENOSPC beyond the session's object quota
+     */
+    int hwptAlloc(int iommufd, HwptAlloc alloc);
+
+    /** {@code IOMMU_GET_HW_INFO}: EOPNOTSUPP for bad flags or an input type the unit does not report. */
+    HwInfoData getHwInfo(int iommufd, HwInfoQuery query);
+
+    /** {@code IOMMU_HWPT_SET_DIRTY_TRACKING}: flags {@code IOMMU_HWPT_DIRTY_TRACKING_ENABLE} 1. */
+    void hwptSetDirtyTracking(int iommufd, int hwptId, int flags);
+
+    /**
+     * {@code IOMMU_HWPT_GET_DIRTY_BITMAP}.
+     *
+     * @return one bit per {@code page_size} page from {@code iova}, in 64-bit words
+     */
+    long[] hwptGetDirtyBitmap(int iommufd, DirtyBitmapQuery query);
+
+    /**
+     * {@code IOMMU_HWPT_INVALIDATE} on a nested HWPT or a vIOMMU.
+     *
+     * @return {@code entry_num} written back: the entries handled
+     * @throws IommuException the driver's errno, carrying the out value {@code entry_num} (the
+     *     entries handled before the failure), as the ioctl writes it back also on failure
+     */
+    int hwptInvalidate(int iommufd, HwptInvalidate invalidate);
+
+    /**
+     * {@code IOMMU_VIOMMU_ALLOC}.
+     *
+     * @return {@code out_viommu_id}
+     */
+    int viommuAlloc(int iommufd, ViommuAlloc alloc);
+
+    /**
+     * {@code IOMMU_VDEVICE_ALLOC}: {@code virtId} is the guest's id of the device (vSID, vRID).
+     *
+     * @return {@code out_vdevice_id}
+     */
+    int vdeviceAlloc(int iommufd, int viommuId, int devId, long virtId);
+
+    /**
+     * The platform device a DEVICE object of the context stands for, by its topology name: how a
+     * DMA request naming a {@code dev_id} reaches its device.
+     *
+     * @throws IommuException ENOENT for an id that is not a DEVICE of the context
+     */
+    String deviceName(int iommufd, int devId);
 }

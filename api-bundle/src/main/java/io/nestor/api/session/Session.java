@@ -4,6 +4,7 @@ import io.nestor.api.dma.Dma;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.event.SessionEvents;
 import io.nestor.api.iommufd.Iommufd;
+import io.nestor.api.vfio.VfioDevices;
 
 /**
  * One client session and the handles through which it reaches what it owns.
@@ -54,4 +55,7 @@ public interface Session {
 
     /** The session's event stream. */
     SessionEvents events();
+
+    /** The session's side of the platform's VFIO devices (since 1.1). */
+    VfioDevices vfioDevices();
 }

@@ -5,5 +5,5 @@
  * exiting process releases it. Sessions cannot see each other's objects.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.nestor.api.session;

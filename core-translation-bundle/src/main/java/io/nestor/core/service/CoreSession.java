@@ -39,6 +39,7 @@ final class CoreSession implements Session {
     private final SessionMemoryRegions memory;
     private final SessionIommufd iommufd;
     private final SessionDma dma;
+    private final SessionVfioDevices vfioDevices;
     private final SessionEventHub events;
     private volatile long deadlineNanos;
     private volatile boolean closed;
@@ -55,6 +56,7 @@ final class CoreSession implements Session {
         this.memory = new SessionMemoryRegions(this, manager.hostMemory());
         this.iommufd = new SessionIommufd(this);
         this.dma = new SessionDma(this, manager.deviceDma(), manager.registry());
+        this.vfioDevices = new SessionVfioDevices(this, manager);
         this.events = new SessionEventHub(this);
         this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     }
@@ -208,6 +210,15 @@ final class CoreSession implements Session {
     @Override
     public SessionDma dma() {
         return dma;
+    }
+
+    @Override
+    public SessionVfioDevices vfioDevices() {
+        return vfioDevices;
+    }
+
+    SessionManager manager() {
+        return manager;
     }
 
     @Override

@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * Routes what the platform reports to the sessions it concerns: a device's faults and page requests
- * to the sessions that drive the device ({@link SessionDma#drives}), unit state changes to every
- * session. Registered on the registry's {@link io.nestor.core.fault.FaultReporter} and as a
- * {@link PlatformListener}; runs on the reporting thread and does not block.
+ * to the session that owns the device (bound it to one of its iommufd contexts,
+ * {@link SessionDma#drives}), unit state changes to every session. Registered on the registry's
+ * {@link io.nestor.core.fault.FaultReporter} and as a {@link PlatformListener}; runs on the reporting thread and does not block.
  */
 final class EventRouter implements UnitEventListener, PlatformListener {
     private final DriverRegistry registry;
@@ -27,9 +27,8 @@ final class EventRouter implements UnitEventListener, PlatformListener {
 
     @Override
     public void fault(FaultEvent event) {
-        String device = event.device().name();
         for (CoreSession s : sessions.get()) {
-            if (s.dma().drives(device)) {
+            if (s.dma().drives(event.device())) {
                 s.events().deviceFault(SessionDma.deviceFault(event));
             }
         }
@@ -39,7 +38,7 @@ final class EventRouter implements UnitEventListener, PlatformListener {
     public void pageRequest(PageRequestEvent event) {
         String device = event.device().name();
         for (CoreSession s : sessions.get()) {
-            if (s.dma().drives(device)) {
+            if (s.dma().drives(event.device())) {
                 s.events().pageRequest(new DevicePageRequest(event.unit(), device, event.request(), event.record(),
                         event.sequence()));
             }

@@ -18,16 +18,14 @@ import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.translate.TranslationResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A session's device DMA over the core's {@link DeviceDma}.
  *
- * <p>Which devices a session drives: until devices are bound to iommufd contexts (when the device
- * objects land), a session drives the devices it has issued DMA from; their faults and page requests
- * are delivered to its event subscribers ({@link EventRouter}). The device is recorded before its
- * first request is translated, so the fault of that request reaches the session too.
+ * <p>Ownership: a session issues DMA only from the devices it has bound to one of its iommufd
+ * contexts (the platform's {@code DeviceBindings} names the owning context); any other device,
+ * unbound or another session's, answers ENOENT as if it did not exist. The faults and page
+ * requests of a device go to the session that owns it ({@link EventRouter}).
  *
  * <p>Every request of a batch is checked (device, PASID, access) before any is translated, so a bad
  * batch has no effect, not even a recorded fault.
@@ -38,7 +36,6 @@ final class SessionDma implements Dma {
     private final CoreSession session;
     private final DeviceDma dma;
     private final DriverRegistry registry;
-    private final Set<String> driven = ConcurrentHashMap.newKeySet();
 
     SessionDma(CoreSession session, DeviceDma dma, DriverRegistry registry) {
         this.session = session;
@@ -46,18 +43,22 @@ final class SessionDma implements Dma {
         this.registry = registry;
     }
 
-    /** Whether the session drives {@code device} (its events go to the session). */
-    boolean drives(String device) {
-        return driven.contains(device);
+    /** Whether the session owns {@code device} (its DMA and its events are the session's). */
+    boolean drives(DeviceInfo device) {
+        return session.iommufd().ownsContext(session.manager().iommufdPlatform().bindings().owner(device));
     }
 
+    /** The named device, if this session owns it; ENOENT otherwise, as if it did not exist. */
     private DeviceInfo device(String name) {
         for (DeviceInfo d : registry.devices()) {
             if (d.name().equals(name)) {
+                if (!drives(d)) {
+                    break;
+                }
                 return d;
             }
         }
-        throw IommuException.of(Errno.ENOENT, "no device '%s' in the platform", name);
+        throw IommuException.of(Errno.ENOENT, "no device '%s' bound in this session", name);
     }
 
     private static void checkPasid(DeviceInfo device, int pasid) {
@@ -91,9 +92,6 @@ final class SessionDma implements Dma {
         TranslationResult out = new TranslationResult();
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
-            if (i == 0 || devices[i] != devices[i - 1]) {
-                driven.add(devices[i].name());
-            }
             FaultEvent fault = dma.translate(devices[i], r.pasid(), r.iova(), r.access(), out);
             results.add(fault != null ? DmaResult.faulted(deviceFault(fault))
                     : DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
@@ -132,7 +130,6 @@ final class SessionDma implements Dma {
             throw IommuException.of(Errno.EINVAL, "DMA read length %d is negative", length);
         }
         byte[] data = new byte[length];
-        driven.add(d.name());
         try {
             dma.read(d, pasid, iova, data, 0, length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
@@ -146,7 +143,6 @@ final class SessionDma implements Dma {
         session.checkOpen();
         DeviceInfo d = device(device);
         checkPasid(d, pasid);
-        driven.add(d.name());
         try {
             dma.write(d, pasid, iova, data, 0, data.length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
@@ -171,7 +167,6 @@ final class SessionDma implements Dma {
         if (timeoutMillis <= 0) {
             throw IommuException.of(Errno.EINVAL, "page request timeout %d ms is not positive", timeoutMillis);
         }
-        driven.add(d.name());
         PageRequest request = new PageRequest(d.sourceId(), pasid, address, access, groupIndex, lastPage, false, 0);
         return dma.pageRequest(d, request, timeoutMillis).code();
     }

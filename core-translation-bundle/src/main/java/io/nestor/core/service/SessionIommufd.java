@@ -9,7 +9,20 @@ import io.nestor.api.iommufd.IommuOption;
 import io.nestor.api.iommufd.Iommufd;
 import io.nestor.api.iommufd.IovaRange;
 import io.nestor.api.iommufd.IovaRanges;
+import io.nestor.api.iommufd.DirtyBitmapQuery;
+import io.nestor.api.iommufd.HwInfoData;
+import io.nestor.api.iommufd.HwInfoQuery;
+import io.nestor.api.iommufd.HwptAlloc;
+import io.nestor.api.iommufd.HwptInvalidate;
+import io.nestor.api.iommufd.ViommuAlloc;
 import io.nestor.core.iommufd.ContextOptions;
+import io.nestor.core.iommufd.DeviceObject;
+import io.nestor.core.iommufd.HwInfoReply;
+import io.nestor.core.iommufd.HwptAllocCommand;
+import io.nestor.core.iommufd.HwptInvalidateCommand;
+import io.nestor.core.iommufd.IommufdObject;
+import io.nestor.core.iommufd.ObjectRef;
+import io.nestor.core.iommufd.ObjectType;
 import io.nestor.core.iommufd.IoasCopyCommand;
 import io.nestor.core.iommufd.IoasMapCommand;
 import io.nestor.core.iommufd.IoasMapFileCommand;
@@ -18,6 +31,7 @@ import io.nestor.core.iommufd.IovaRangesReply;
 import io.nestor.core.iommufd.OptionCommand;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -47,7 +61,10 @@ final class SessionIommufd implements Iommufd {
     @Override
     public int open() {
         return session.createCounted(0, () -> {
-            IommufdContext context = new IommufdContext(ContextOptions.defaults(), session.memory().table());
+            // every context reaches the platform's devices through the one shared IommufdPlatform:
+            // a device bound in one context (of any session) is EBUSY to every other
+            IommufdContext context = new IommufdContext(ContextOptions.defaults(), session.memory().table(),
+                    session.manager().iommufdPlatform());
             int handle = nextHandle.getAndIncrement();
             contexts.put(handle, new ContextHandle(handle, context));
             return handle;
@@ -155,6 +172,113 @@ final class SessionIommufd implements Iommufd {
     public long option(int iommufd, IommuOption option) {
         OptionCommand cmd = new OptionCommand(option.optionId(), option.op(), 0, option.objectId(), option.val64());
         return with(iommufd, c -> c.option(cmd));
+    }
+
+    // ---- devices and HWPTs ----
+
+    @Override
+    public int hwptAlloc(int iommufd, HwptAlloc alloc) {
+        HwptAllocCommand cmd = new HwptAllocCommand(alloc.flags(), alloc.devId(), alloc.ptId(), 0, alloc.dataType(),
+                alloc.data(), alloc.faultId());
+        return with(iommufd, c -> session.createCounted(0, () -> c.hwpts().alloc(cmd)));
+    }
+
+    @Override
+    public HwInfoData getHwInfo(int iommufd, HwInfoQuery query) {
+        HwInfoReply r = with(iommufd, c -> c.devices().hwInfo(query.devId(), query.flags(), query.dataLen(),
+                query.inDataType(), 0));
+        return new HwInfoData(r.data(), r.dataLen(), r.outDataType(), r.outMaxPasidLog2(), r.outCapabilities());
+    }
+
+    @Override
+    public void hwptSetDirtyTracking(int iommufd, int hwptId, int flags) {
+        with(iommufd, c -> {
+            c.dirty().setDirtyTracking(hwptId, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public long[] hwptGetDirtyBitmap(int iommufd, DirtyBitmapQuery query) {
+        return with(iommufd, c -> c.dirty().getDirtyBitmap(query.hwptId(), query.flags(), 0, query.iova(),
+                query.length(), query.pageSize()));
+    }
+
+    @Override
+    public int hwptInvalidate(int iommufd, HwptInvalidate invalidate) {
+        HwptInvalidateCommand cmd = HwptInvalidateCommand.of(invalidate.hwptId(), invalidate.dataType(),
+                invalidate.entryLen(), invalidate.entryNum(), invalidate.data());
+        try {
+            return with(iommufd, c -> c.invalidation().invalidate(cmd));
+        } catch (IommuException e) {
+            // a bad handle fails before the ioctl runs, but entry_num is still the caller's out value
+            throw e.outValues().containsKey("entry_num") ? e : e.withOutValue("entry_num", 0);
+        }
+    }
+
+    @Override
+    public int viommuAlloc(int iommufd, ViommuAlloc alloc) {
+        return with(iommufd, c -> session.createCounted(0, () -> c.viommus().allocViommu(alloc.flags(), alloc.type(),
+                alloc.devId(), alloc.hwptId(), alloc.data())));
+    }
+
+    @Override
+    public int vdeviceAlloc(int iommufd, int viommuId, int devId, long virtId) {
+        return with(iommufd, c -> session.createCounted(0, () -> c.viommus().allocVdevice(viommuId, devId, virtId)));
+    }
+
+    @Override
+    public String deviceName(int iommufd, int devId) {
+        return with(iommufd, c -> {
+            try (ObjectRef<DeviceObject> ref = c.objects().get(devId, ObjectType.DEVICE, DeviceObject.class)) {
+                return ref.get().info().name();
+            }
+        });
+    }
+
+    /** {@code VFIO_DEVICE_BIND_IOMMUFD} into the context {@code iommufd}, under the object quota. */
+    int bindDevice(int iommufd, String device) {
+        return with(iommufd, c -> session.createCounted(0, () -> c.devices().bind(device)));
+    }
+
+    /** Runs a device command on the context {@code iommufd}, holding it. */
+    <T> T onContext(int iommufd, Function<IommufdContext, T> body) {
+        return with(iommufd, body);
+    }
+
+    /** Where this session holds {@code device}: its context handle and DEVICE id. */
+    record DeviceBinding(int iommufd, int devId) {
+    }
+
+    /** The binding of the device named {@code device} in one of this session's contexts, or null. */
+    DeviceBinding bindingOf(String device) {
+        for (Map.Entry<Integer, ContextHandle> e : contexts.entrySet()) {
+            List<IommufdObject> objects;
+            try {
+                objects = e.getValue().context().objects().objects();
+            } catch (IommuException closedMeanwhile) {
+                continue;
+            }
+            for (IommufdObject o : objects) {
+                if (o instanceof DeviceObject && ((DeviceObject) o).info().name().equals(device)) {
+                    return new DeviceBinding(e.getKey(), o.id());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code owner} (a {@code DeviceBindings} owner) is one of this session's contexts. */
+    boolean ownsContext(Object owner) {
+        if (owner == null) {
+            return false;
+        }
+        for (ContextHandle c : contexts.values()) {
+            if (c.context() == owner) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Contexts plus the objects in them, for the session's object quota. */

@@ -9,6 +9,7 @@ import io.nestor.core.dma.DeviceDma;
 import io.nestor.core.iommufd.DeviceBindings;
 import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.memory.SparsePhysicalMemory;
+import io.nestor.core.pci.PciFunction;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
 import io.nestor.core.vfio.VfioGroupTable;
@@ -56,6 +57,12 @@ public final class SessionManager implements SessionService, AutoCloseable {
     private final IommufdPlatform iommufdPlatform;
     /** The VFIO IOMMU groups of the topology, shared by every session's containers. */
     private final VfioGroupTable vfioGroups;
+    /**
+     * The PCI function of each device of the topology, by name: one config space per device for
+     * the whole platform, so what a VMM wrote (PASID / ATS / PRI enables) survives its session, as
+     * the device's registers survive a closed file.
+     */
+    private final Map<String, PciFunction> pciFunctions;
     private final ScheduledThreadPoolExecutor scheduler;
     private final SecureRandom random = new SecureRandom();
     /** Open sessions in opening order; guarded by itself for the count check. */
@@ -80,6 +87,7 @@ public final class SessionManager implements SessionService, AutoCloseable {
         this.deviceDma = new DeviceDma(registry);
         this.iommufdPlatform = IommufdPlatform.of(registry, new DeviceBindings());
         this.vfioGroups = new VfioGroupTable(registry);
+        this.pciFunctions = PciFunction.forDevices(registry.topology().devices());
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "nestor-session-lease");
             t.setDaemon(true);
@@ -114,6 +122,11 @@ public final class SessionManager implements SessionService, AutoCloseable {
 
     VfioGroupTable vfioGroups() {
         return vfioGroups;
+    }
+
+    /** The PCI function of each device by name (devices without a PCI address are absent). */
+    Map<String, PciFunction> pciFunctions() {
+        return pciFunctions;
     }
 
     @Override

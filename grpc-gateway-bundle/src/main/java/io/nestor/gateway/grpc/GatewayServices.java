@@ -16,6 +16,7 @@ import io.nestor.gateway.grpc.platform.PlatformHealth;
 import io.nestor.gateway.grpc.session.SessionBinding;
 import io.nestor.gateway.grpc.session.SessionInterceptor;
 import io.nestor.gateway.grpc.session.SessionsGrpcService;
+import io.nestor.gateway.grpc.vfio.VfioDeviceGrpcService;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -80,6 +81,7 @@ public final class GatewayServices {
                 ServerInterceptors.intercept(new MemoryGrpcService(), interceptor),
                 ServerInterceptors.intercept(new IommufdGrpcService(), interceptor),
                 ServerInterceptors.intercept(new DmaGrpcService(), interceptor),
+                ServerInterceptors.intercept(new VfioDeviceGrpcService(), interceptor),
                 ServerInterceptors.intercept(new EventsGrpcService(), interceptor),
                 health.getHealthService().bindService(),
                 ProtoReflectionServiceV1.newInstance().bindService());

@@ -93,7 +93,8 @@ class NettyGatewayTest {
         List<String> services = responses.get(0).getListServicesResponse().getServiceList().stream()
                 .map(ServiceResponse::getName).sorted().toList();
         assertEquals(List.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "nestor.v1.Dma",
-                "nestor.v1.Events", "nestor.v1.Iommufd", "nestor.v1.Memory", "nestor.v1.Platform", "nestor.v1.Sessions"),
+                "nestor.v1.Events", "nestor.v1.Iommufd", "nestor.v1.Memory", "nestor.v1.Platform", "nestor.v1.Sessions",
+                "nestor.v1.VfioDevice"),
                 services);
 
         List<String> files = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.nestor.api.dma.Dma;
 import io.nestor.api.dma.DmaRequest;
 import io.nestor.api.dma.DmaResult;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.session.Session;
 import io.nestor.api.translation.PageResponseCode;
 import io.nestor.gateway.grpc.GatewayLimits;
 import io.nestor.gateway.grpc.error.ErrnoStatus;
@@ -18,6 +19,7 @@ import io.nestor.gateway.grpc.proto.DmaPageRequest;
 import io.nestor.gateway.grpc.proto.DmaPageResponse;
 import io.nestor.gateway.grpc.proto.DmaReadRequest;
 import io.nestor.gateway.grpc.proto.DmaReadResponse;
+import io.nestor.gateway.grpc.proto.DmaSource;
 import io.nestor.gateway.grpc.proto.DmaWriteRequest;
 import io.nestor.gateway.grpc.proto.DmaWriteResponse;
 import io.nestor.gateway.grpc.proto.TranslateRequest;
@@ -40,29 +42,39 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
         return CallSession.current().dma();
     }
 
-    static TranslateResponse translate(Dma dma, TranslateRequest request) {
+    static TranslateResponse translate(Session session, TranslateRequest request) {
         List<DmaRequest> batch = new ArrayList<>(request.getRequestsCount());
+        DmaSource previous = null;
+        String device = null;
         for (io.nestor.gateway.grpc.proto.DmaRequest r : request.getRequestsList()) {
-            batch.add(new DmaRequest(DmaMessages.device(r.getSource()), DmaMessages.pasid(r.getSource()), r.getIova(),
-                    r.getPerm()));
+            DmaSource source = r.getSource();
+            if (previous == null || !sameDevice(previous, source)) { // a batch mostly comes from one device
+                device = DmaMessages.device(session, source);
+                previous = source;
+            }
+            batch.add(new DmaRequest(device, DmaMessages.pasid(source), r.getIova(), r.getPerm()));
         }
         TranslateResponse.Builder out = TranslateResponse.newBuilder();
-        for (DmaResult result : dma.translate(batch)) {
+        for (DmaResult result : session.dma().translate(batch)) {
             out.addResults(DmaMessages.result(result));
         }
         return out.build();
     }
 
+    private static boolean sameDevice(DmaSource a, DmaSource b) {
+        return a.getDevId() == b.getDevId() && a.getIommufd() == b.getIommufd() && a.getDevice().equals(b.getDevice());
+    }
+
     @Override
     public void translate(TranslateRequest request, StreamObserver<TranslateResponse> responses) {
-        UnaryCall.answer(responses, () -> translate(dma(), request));
+        UnaryCall.answer(responses, () -> translate(CallSession.current(), request));
     }
 
     @Override
     public void read(DmaReadRequest request, StreamObserver<DmaReadResponse> responses) {
         UnaryCall.answer(responses, () -> {
             int length = GatewayLimits.checkReadLength(request.getLength());
-            byte[] data = dma().read(DmaMessages.device(request.getSource()), DmaMessages.pasid(request.getSource()),
+            byte[] data = dma().read(DmaMessages.device(CallSession.current(), request.getSource()), DmaMessages.pasid(request.getSource()),
                     request.getIova(), length);
             return DmaReadResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
         });
@@ -71,7 +83,7 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     @Override
     public void write(DmaWriteRequest request, StreamObserver<DmaWriteResponse> responses) {
         UnaryCall.answer(responses, () -> {
-            dma().write(DmaMessages.device(request.getSource()), DmaMessages.pasid(request.getSource()),
+            dma().write(DmaMessages.device(CallSession.current(), request.getSource()), DmaMessages.pasid(request.getSource()),
                     request.getIova(), request.getData().toByteArray());
             return DmaWriteResponse.getDefaultInstance();
         });
@@ -83,7 +95,7 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
             Deadline deadline = Context.current().getDeadline();
             long timeout = deadline == null ? DEFAULT_PAGE_REQUEST_TIMEOUT_MILLIS
                     : Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));
-            PageResponseCode code = dma().pageRequest(DmaMessages.device(request.getSource()),
+            PageResponseCode code = dma().pageRequest(DmaMessages.device(CallSession.current(), request.getSource()),
                     DmaMessages.pasid(request.getSource()), request.getAddr(), request.getPerm(), request.getGrpid(),
                     request.getLastPage(), timeout);
             return DmaPageResponse.newBuilder().setCode(code.pciCode()).build();
@@ -96,7 +108,7 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
      */
     @Override
     public StreamObserver<TranslateRequest> translateStream(StreamObserver<TranslateResponse> responses) {
-        Dma dma = dma();
+        Session session = CallSession.current();
         return new StreamObserver<>() {
             private boolean failed;
 
@@ -107,7 +119,7 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
                 }
                 TranslateResponse response;
                 try {
-                    response = translate(dma, request);
+                    response = translate(session, request);
                 } catch (IommuException e) {
                     failed = true;
                     responses.onError(ErrnoStatus.toStatusException(e));

@@ -6,11 +6,13 @@ import io.nestor.api.dma.DmaRequest;
 import io.nestor.api.dma.DmaResult;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.session.Session;
 import io.nestor.api.translation.Fault;
 import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
 import io.nestor.gateway.grpc.proto.DmaFault;
 import io.nestor.gateway.grpc.proto.DmaSource;
 import io.nestor.gateway.grpc.proto.DmaTranslation;
+import java.util.List;
 import java.util.Locale;
 
 /** Conversions between the DMA messages of {@code dma.proto} / {@code events.proto} and the API. */
@@ -20,20 +22,30 @@ public final class DmaMessages {
     }
 
     /**
-     * The device a source names.
+     * The device a source names: its name, or the device behind its {@code dev_id} in the session's
+     * context {@code iommufd} (0: the session's only context).
      *
-     * @throws IommuException EOPNOTSUPP for a source naming only a {@code dev_id} (no device objects
-     *     yet), EINVAL for a source naming nothing
+     * @throws IommuException EINVAL for a source naming nothing, or a {@code dev_id} without
+     *     {@code iommufd} in a session with several contexts or none; EBADF for a bad context; ENOENT
+     *     for a {@code dev_id} that is not a DEVICE of the context
      */
-    public static String device(DmaSource source) {
+    public static String device(Session session, DmaSource source) {
         if (!source.getDevice().isEmpty()) {
             return source.getDevice();
         }
-        if (source.getDevId() != 0) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "dev_id %d: addressing devices by iommufd device object is not"
-                    + " served yet; name the device", Integer.toUnsignedLong(source.getDevId()));
+        if (source.getDevId() == 0) {
+            throw new IommuException(Errno.EINVAL, "the DMA source names no device");
         }
-        throw new IommuException(Errno.EINVAL, "the DMA source names no device");
+        int iommufd = source.getIommufd();
+        if (iommufd == 0) {
+            List<Integer> contexts = session.iommufd().contexts();
+            if (contexts.size() != 1) {
+                throw IommuException.of(Errno.EINVAL, "dev_id %d without iommufd: the session has %d iommufd contexts",
+                        Integer.toUnsignedLong(source.getDevId()), contexts.size());
+            }
+            iommufd = contexts.get(0);
+        }
+        return session.iommufd().deviceName(iommufd, source.getDevId());
     }
 
     /** The PASID a source carries, or {@link DmaRequest#NO_PASID}. */

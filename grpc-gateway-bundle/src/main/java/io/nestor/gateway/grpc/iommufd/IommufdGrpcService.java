@@ -1,6 +1,30 @@
 package io.nestor.gateway.grpc.iommufd;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
+import io.nestor.api.iommufd.DirtyBitmapQuery;
+import io.nestor.api.iommufd.HwInfoData;
+import io.nestor.api.iommufd.HwInfoQuery;
+import io.nestor.api.iommufd.HwptAlloc;
+import io.nestor.api.iommufd.HwptInvalidate;
+import io.nestor.api.iommufd.ViommuAlloc;
+import io.nestor.gateway.grpc.GatewayLimits;
+import io.nestor.gateway.grpc.proto.GetHwInfoRequest;
+import io.nestor.gateway.grpc.proto.GetHwInfoResponse;
+import io.nestor.gateway.grpc.proto.HwptAllocRequest;
+import io.nestor.gateway.grpc.proto.HwptAllocResponse;
+import io.nestor.gateway.grpc.proto.HwptGetDirtyBitmapRequest;
+import io.nestor.gateway.grpc.proto.HwptGetDirtyBitmapResponse;
+import io.nestor.gateway.grpc.proto.HwptInvalidateRequest;
+import io.nestor.gateway.grpc.proto.HwptInvalidateResponse;
+import io.nestor.gateway.grpc.proto.HwptSetDirtyTrackingRequest;
+import io.nestor.gateway.grpc.proto.HwptSetDirtyTrackingResponse;
+import io.nestor.gateway.grpc.proto.VdeviceAllocRequest;
+import io.nestor.gateway.grpc.proto.VdeviceAllocResponse;
+import io.nestor.gateway.grpc.proto.ViommuAllocRequest;
+import io.nestor.gateway.grpc.proto.ViommuAllocResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import io.nestor.api.iommufd.IoasCopy;
 import io.nestor.api.iommufd.IoasMap;
 import io.nestor.api.iommufd.IoasMapFile;
@@ -38,8 +62,9 @@ import java.util.List;
 /**
  * {@code nestor.v1.Iommufd}, the context and IOAS ioctls: each RPC unpacks its message into the
  * kernel-shaped record of {@code io.nestor.api.iommufd} and calls the calling session's
- * {@link Iommufd}. The HWPT, device, fault-queue and vIOMMU RPCs are not served yet (they answer
- * gRPC's own UNIMPLEMENTED) until the core's objects for them are offered through the API.
+ * {@link Iommufd}. Vendor payloads pass through as the kernel's little-endian structs; the out
+ * values an ioctl writes back on failure ({@code entry_num} of HWPT_INVALIDATE) travel in the
+ * error's ErrorInfo metadata. RPCs not overridden here answer gRPC's own UNIMPLEMENTED.
  */
 public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
 
@@ -137,6 +162,80 @@ public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
         UnaryCall.answer(responses, () -> OptionResponse.newBuilder()
                 .setVal64(iommufd().option(request.getIommufd(), new IommuOption(request.getOptionId(), request.getOp(),
                         request.getObjectId(), request.getVal64())))
+                .build());
+    }
+
+    // ---- devices and HWPTs ----
+
+    @Override
+    public void hwptAlloc(HwptAllocRequest request, StreamObserver<HwptAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> HwptAllocResponse.newBuilder()
+                .setOutHwptId(iommufd().hwptAlloc(request.getIommufd(), new HwptAlloc(request.getFlags(),
+                        request.getDevId(), request.getPtId(), request.getDataType(), request.getData().toByteArray(),
+                        request.getFaultId())))
+                .build());
+    }
+
+    @Override
+    public void getHwInfo(GetHwInfoRequest request, StreamObserver<GetHwInfoResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            HwInfoData r = iommufd().getHwInfo(request.getIommufd(), new HwInfoQuery(request.getFlags(),
+                    request.getDevId(), GatewayLimits.checkReadLength(request.getDataLen()), request.getInDataType()));
+            return GetHwInfoResponse.newBuilder()
+                    .setDataLen(r.dataLen())
+                    .setData(UnsafeByteOperations.unsafeWrap(r.data()))
+                    .setOutDataType(r.outDataType())
+                    .setOutMaxPasidLog2(r.outMaxPasidLog2())
+                    .setOutCapabilities(r.outCapabilities())
+                    .build();
+        });
+    }
+
+    @Override
+    public void hwptSetDirtyTracking(HwptSetDirtyTrackingRequest request,
+            StreamObserver<HwptSetDirtyTrackingResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            iommufd().hwptSetDirtyTracking(request.getIommufd(), request.getHwptId(), request.getFlags());
+            return HwptSetDirtyTrackingResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void hwptGetDirtyBitmap(HwptGetDirtyBitmapRequest request,
+            StreamObserver<HwptGetDirtyBitmapResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            long[] words = iommufd().hwptGetDirtyBitmap(request.getIommufd(), new DirtyBitmapQuery(
+                    request.getHwptId(), request.getFlags(), request.getIova(), request.getLength(),
+                    request.getPageSize()));
+            ByteBuffer data = ByteBuffer.allocate(words.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            data.asLongBuffer().put(words);
+            return HwptGetDirtyBitmapResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data.array()))
+                    .build();
+        });
+    }
+
+    @Override
+    public void hwptInvalidate(HwptInvalidateRequest request, StreamObserver<HwptInvalidateResponse> responses) {
+        UnaryCall.answer(responses, () -> HwptInvalidateResponse.newBuilder()
+                .setEntryNum(iommufd().hwptInvalidate(request.getIommufd(), new HwptInvalidate(request.getHwptId(),
+                        request.getDataType(), request.getEntryLen(), request.getEntryNum(),
+                        request.getData().toByteArray())))
+                .build());
+    }
+
+    @Override
+    public void viommuAlloc(ViommuAllocRequest request, StreamObserver<ViommuAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> ViommuAllocResponse.newBuilder()
+                .setOutViommuId(iommufd().viommuAlloc(request.getIommufd(), new ViommuAlloc(request.getFlags(),
+                        request.getType(), request.getDevId(), request.getHwptId(), request.getData().toByteArray())))
+                .build());
+    }
+
+    @Override
+    public void vdeviceAlloc(VdeviceAllocRequest request, StreamObserver<VdeviceAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> VdeviceAllocResponse.newBuilder()
+                .setOutVdeviceId(iommufd().vdeviceAlloc(request.getIommufd(), request.getViommuId(),
+                        request.getDevId(), request.getVirtId()))
                 .build());
     }
 }

@@ -42,6 +42,7 @@ class DmaGrpcTest {
     void start() throws Exception {
         core = new CoreGateway(regionDir);
         session = core.open("device-model", 0);
+        core.bind(session, CoreGateway.VTD_DEVICE); // only the session that bound a device issues its DMA
         dma = DmaGrpc.newBlockingStub(core.as(session));
     }
 
@@ -77,8 +78,10 @@ class DmaGrpcTest {
         fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> dma.translate(TranslateRequest.newBuilder()
                 .addRequests(DmaRequest.newBuilder().setSource(DmaSource.newBuilder().setDevice(CoreGateway.VTD_DEVICE)
                         .setPasidValid(true).setPasid(5)).setIova(0).setPerm(1)).build())); // no PASID capability
-        fails(Status.Code.UNIMPLEMENTED, "EOPNOTSUPP", () -> dma.translate(TranslateRequest.newBuilder()
+        fails(Status.Code.NOT_FOUND, "ENOENT", () -> dma.translate(TranslateRequest.newBuilder()
                 .addRequests(DmaRequest.newBuilder().setSource(DmaSource.newBuilder().setDevId(3)).setPerm(1)).build()));
+        fails(Status.Code.NOT_FOUND, "ENOENT", () -> dma.translate(TranslateRequest.newBuilder()
+                .addRequests(CoreGateway.dmaRequest(CoreGateway.PRI_DEVICE, 0x1000, 1)).build())); // a platform device it has not bound
         assertTrue(core.registry.faults().recent("dmar0", 10).isEmpty(), "no request of a bad batch was issued");
     }
 

@@ -83,6 +83,7 @@ class EventsGrpcTest {
         Collector theirs = new Collector();
         EventsGrpc.newStub(core.as(a)).subscribe(SubscribeRequest.getDefaultInstance(), mine);
         EventsGrpc.newStub(core.as(b)).subscribe(SubscribeRequest.getDefaultInstance(), theirs);
+        core.bind(a, CoreGateway.VTD_DEVICE);
 
         DmaGrpc.newBlockingStub(core.as(a)).translate(TranslateRequest.newBuilder()
                 .addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x7000, 2)).build());
@@ -99,7 +100,7 @@ class EventsGrpcTest {
         assertEquals("config", f.getStage());
         assertEquals(16, f.getRecord().size());
         assertTrue(f.getUnitSequence() >= 1);
-        assertTrue(theirs.events.isEmpty(), "session b issued no DMA from the device");
+        assertTrue(theirs.events.isEmpty(), "session b does not own the device");
     }
 
     @Test
@@ -150,6 +151,7 @@ class EventsGrpcTest {
                         events.onCompleted();
                     }
                 });
+        core.bind(id, CoreGateway.VTD_DEVICE);
         TranslateRequest.Builder batch = TranslateRequest.newBuilder();
         for (int i = 0; i < 10; i++) {
             batch.addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x1000L * (i + 1), 1));
@@ -177,6 +179,7 @@ class EventsGrpcTest {
         String id = core.open("svm", 0);
         Collector events = new Collector();
         EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        core.bind(id, CoreGateway.PRI_DEVICE);
         ExecutorService device = Executors.newSingleThreadExecutor();
         try {
             Future<DmaPageResponse> answer = device.submit(() -> DmaGrpc.newBlockingStub(core.as(id))
