@@ -80,63 +80,66 @@ public class HotSwapUnderLoadIT {
                 .filter(u -> u.state() != UnitState.ACTIVE).map(u -> u.name()).collect(Collectors.toList()));
         Path dir = Files.createTempDirectory("nestor-hotswap");
         try (VmmSession vmm = Outside.session(NestorPlatformOptions.grpcPort(), "hotswap-vmm", 0)) {
-            List<NestedUnitRig> rigs = List.of(NestedUnitRig.vtd(vmm), NestedUnitRig.smmuv3(vmm));
-            List<Thread> threads = new ArrayList<>();
-            for (NestedUnitRig rig : rigs) {
-                threads.add(client(rig.unit + "/translate", () -> translateStable(vmm, rig)));
-                threads.add(client(rig.unit + "/map-unmap", () -> mapUnmapChurn(vmm, rig)));
-                threads.add(client(rig.unit + "/invalidate", () -> invalidate(vmm, rig)));
-                threads.add(client(rig.unit + "/dma", new DmaRoundTrip(vmm, rig)));
-            }
-            threads.forEach(Thread::start);
             try {
-                for (int i = 1; i <= SWAPS; i++) {
-                    String version = "0.2." + i;
-                    for (String[] driver : new String[][] {{NestorPlatformOptions.VTD_DRIVER_BSN, "dmar0"},
-                            {NestorPlatformOptions.SMMUV3_DRIVER_BSN, "smmu0"}}) {
-                        Bundle bundle = bundle(driver[0]);
-                        Path rebuilt = RebuiltBundle.withVersion(bundle, version, dir);
-                        Map<String, Long> before = snapshot();
-                        try (InputStream in = Files.newInputStream(rebuilt)) {
-                            bundle.update(in);
+                List<NestedUnitRig> rigs = List.of(NestedUnitRig.vtd(vmm), NestedUnitRig.smmuv3(vmm));
+                List<Thread> threads = new ArrayList<>();
+                for (NestedUnitRig rig : rigs) {
+                    threads.add(client(rig.unit + "/translate", () -> translateStable(vmm, rig)));
+                    threads.add(client(rig.unit + "/map-unmap", () -> mapUnmapChurn(vmm, rig)));
+                    threads.add(client(rig.unit + "/invalidate", () -> invalidate(vmm, rig)));
+                    threads.add(client(rig.unit + "/dma", new DmaRoundTrip(vmm, rig)));
+                }
+                threads.forEach(Thread::start);
+                try {
+                    for (int i = 1; i <= SWAPS; i++) {
+                        String version = "0.2." + i;
+                        for (String[] driver : new String[][] {{NestorPlatformOptions.VTD_DRIVER_BSN, "dmar0"},
+                                {NestorPlatformOptions.SMMUV3_DRIVER_BSN, "smmu0"}}) {
+                            Bundle bundle = bundle(driver[0]);
+                            Path rebuilt = RebuiltBundle.withVersion(bundle, version, dir);
+                            Map<String, Long> before = snapshot();
+                            try (InputStream in = Files.newInputStream(rebuilt)) {
+                                bundle.update(in);
+                            }
+                            assertEventually(driver[1] + " on driver " + version, version + " ACTIVE",
+                                    () -> platform.unit(driver[1]).map(u -> u.driverVersion() + " " + u.state())
+                                            .orElse("none"));
+                            awaitProgress(before);
                         }
-                        assertEventually(driver[1] + " on driver " + version, version + " ACTIVE",
-                                () -> platform.unit(driver[1]).map(u -> u.driverVersion() + " " + u.state())
-                                        .orElse("none"));
-                        awaitProgress(before);
+                    }
+                } finally {
+                    running.set(false);
+                    for (Thread t : threads) {
+                        t.join(30_000);
+                        assertTrue(t.getName() + " did not stop", !t.isAlive());
                     }
                 }
-            } finally {
-                running.set(false);
-                for (Thread t : threads) {
-                    t.join(30_000);
-                    assertTrue(t.getName() + " did not stop", !t.isAlive());
+
+                System.out.println("HotSwapUnderLoadIT: " + SWAPS + " updates of each driver; operations "
+                        + new java.util.TreeMap<>(snapshot()) + "; longest pause per client (ms) "
+                        + longestPauseNanos.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                                .map(e -> e.getKey() + "=" + String.format("%.1f", e.getValue().get() / 1e6))
+                                .collect(Collectors.joining(", "))
+                        + "; longest overall " + String.format("%.1f",
+                                longestPauseNanos.values().stream().mapToLong(AtomicLong::get).max().orElse(0) / 1e6)
+                        + " ms");
+                assertEquals("client-visible failures", List.of(), failures);
+                assertEquals("wrong translations", 0, wrongTranslations.get());
+
+                for (NestedUnitRig rig : rigs) {
+                    assertEquals(rig.unit + " driver", "0.2." + SWAPS + " ACTIVE",
+                            platform.unit(rig.unit).map(u -> u.driverVersion() + " " + u.state()).orElse("none"));
+                    assertArrayEquals(rig.unit + ": every stable page still translates (mapping and attachment kept)",
+                            rig.stableOutputs, vmm.translateOutputs(rig.fd, rig.devId, VmmSession.NO_PASID,
+                                    rig.stableIovas, VmmSession.PERM_READ));
+                    assertEquals(rig.unit + ": the guest RAM mapping is still in the IOAS", "ALREADY_EXISTS/EEXIST",
+                            Failures.statusOf("mapping guest RAM again", () -> vmm.ioasMap(rig.fd,
+                                    VmmSession.MAP_FIXED_RW, rig.ioas, rig.ram.userVa(NestedUnitRig.GPA_BASE),
+                                    NestedUnitRig.RAM_SIZE, NestedUnitRig.GPA_BASE)));
                 }
+            } finally {
+                vmm.closeSessionQuietly();
             }
-
-            System.out.println("HotSwapUnderLoadIT: " + SWAPS + " updates of each driver; operations "
-                    + new java.util.TreeMap<>(snapshot()) + "; longest pause per client (ms) "
-                    + longestPauseNanos.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                            .map(e -> e.getKey() + "=" + String.format("%.1f", e.getValue().get() / 1e6))
-                            .collect(Collectors.joining(", "))
-                    + "; longest overall " + String.format("%.1f",
-                            longestPauseNanos.values().stream().mapToLong(AtomicLong::get).max().orElse(0) / 1e6)
-                    + " ms");
-            assertEquals("client-visible failures", List.of(), failures);
-            assertEquals("wrong translations", 0, wrongTranslations.get());
-
-            for (NestedUnitRig rig : rigs) {
-                assertEquals(rig.unit + " driver", "0.2." + SWAPS + " ACTIVE",
-                        platform.unit(rig.unit).map(u -> u.driverVersion() + " " + u.state()).orElse("none"));
-                assertArrayEquals(rig.unit + ": every stable page still translates (mapping and attachment kept)",
-                        rig.stableOutputs, vmm.translateOutputs(rig.devId, rig.device, VmmSession.NO_PASID,
-                                rig.stableIovas, VmmSession.PERM_READ));
-                assertEquals(rig.unit + ": the guest RAM mapping is still in the IOAS", "ALREADY_EXISTS/EEXIST",
-                        Failures.statusOf("mapping guest RAM again", () -> vmm.ioasMap(rig.fd,
-                                VmmSession.MAP_FIXED_RW, rig.ioas, rig.ram.userVa(NestedUnitRig.GPA_BASE),
-                                NestedUnitRig.RAM_SIZE, NestedUnitRig.GPA_BASE)));
-            }
-            vmm.closeSession();
         }
     }
 
@@ -170,7 +173,7 @@ public class HotSwapUnderLoadIT {
     }
 
     private void translateStable(VmmSession vmm, NestedUnitRig rig) {
-        long[] out = vmm.translateOutputs(rig.devId, rig.device, VmmSession.NO_PASID, rig.stableIovas,
+        long[] out = vmm.translateOutputs(rig.fd, rig.devId, VmmSession.NO_PASID, rig.stableIovas,
                 VmmSession.PERM_READ | VmmSession.PERM_WRITE);
         if (!Arrays.equals(out, rig.stableOutputs)) {
             wrongTranslations.incrementAndGet();
@@ -182,13 +185,13 @@ public class HotSwapUnderLoadIT {
     /** Map, expect the page; unmap, expect a fault: what the client's own last call implies. */
     private void mapUnmapChurn(VmmSession vmm, NestedUnitRig rig) {
         vmm.ioasMap(rig.fd, VmmSession.MAP_FIXED_RW, rig.ioas, rig.churnUserVa, 0x1000, rig.churnGpa);
-        expect(rig, "after map", rig.churnHostPhysical + 0x18, vmm.translateOutputs(rig.devId, rig.device,
+        expect(rig, "after map", rig.churnHostPhysical + 0x18, vmm.translateOutputs(rig.fd, rig.devId,
                 VmmSession.NO_PASID, new long[] {rig.churnIova + 0x18}, VmmSession.PERM_READ)[0]);
         long unmapped = vmm.ioasUnmap(rig.fd, rig.ioas, rig.churnGpa, 0x1000);
         if (unmapped != 0x1000) {
             failures.add(rig.unit + " unmap returned " + unmapped);
         }
-        expect(rig, "after unmap", -1, vmm.translateOutputs(rig.devId, rig.device, VmmSession.NO_PASID,
+        expect(rig, "after unmap", -1, vmm.translateOutputs(rig.fd, rig.devId, VmmSession.NO_PASID,
                 new long[] {rig.churnIova + 0x18}, VmmSession.PERM_READ)[0]);
     }
 
@@ -222,8 +225,8 @@ public class HotSwapUnderLoadIT {
         @Override
         public void run() {
             byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(++value).array();
-            vmm.dmaWrite(rig.devId, rig.device, VmmSession.NO_PASID, rig.dmaIova + 0x20, data);
-            byte[] viaDma = vmm.dmaRead(rig.devId, rig.device, VmmSession.NO_PASID, rig.dmaIova + 0x20, 8);
+            vmm.dmaWrite(rig.fd, rig.devId, VmmSession.NO_PASID, rig.dmaIova + 0x20, data);
+            byte[] viaDma = vmm.dmaRead(rig.fd, rig.devId, VmmSession.NO_PASID, rig.dmaIova + 0x20, 8);
             byte[] inRam = rig.ram.read(rig.dmaGpa + 0x20, 8);
             if (!Arrays.equals(data, viaDma) || !Arrays.equals(data, inRam)) {
                 wrongTranslations.incrementAndGet();

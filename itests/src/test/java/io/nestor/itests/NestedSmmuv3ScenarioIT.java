@@ -74,67 +74,68 @@ public class NestedSmmuv3ScenarioIT {
         Eventually.assertEventually("smmu0 active", UnitState.ACTIVE,
                 () -> platform.unit("smmu0").orElseThrow().state());
         try (VmmSession vmm = Outside.session(NestorPlatformOptions.grpcPort(), "nested-smmu-vmm", 0)) {
-            vmm.subscribe();
-            long[] region = vmm.createRegion(RAM_SIZE);
-            GuestRam ram = new GuestRam(vmm, region[1], GPA_BASE, RAM_SIZE, region[2]);
+            try {
+                vmm.subscribe();
+                long[] region = vmm.createRegion(RAM_SIZE);
+                GuestRam ram = new GuestRam(vmm, region[1], GPA_BASE, RAM_SIZE, region[2]);
 
-            int fd = vmm.iommufdOpen();
-            int ioas = vmm.ioasAlloc(fd);
-            assertEquals(GPA_BASE, vmm.ioasMap(fd, VmmSession.MAP_FIXED_RW, ioas, region[1], RAM_SIZE, GPA_BASE));
-            int dev = vmm.bindIommufd(ARM, fd);
-            assertEquals(HW_INFO_TYPE_ARM_SMMUV3, vmm.getHwInfo(fd, dev, 40).get("out_data_type"));
+                int fd = vmm.iommufdOpen();
+                int ioas = vmm.ioasAlloc(fd);
+                assertEquals(GPA_BASE, vmm.ioasMap(fd, VmmSession.MAP_FIXED_RW, ioas, region[1], RAM_SIZE, GPA_BASE));
+                int dev = vmm.bindIommufd(ARM, fd);
+                assertEquals(HW_INFO_TYPE_ARM_SMMUV3, vmm.getHwInfo(fd, dev, 40).get("out_data_type"));
 
-            int parent = vmm.hwptAlloc(fd, NEST_PARENT, dev, ioas, 0, new byte[0]);
-            int viommu = vmm.viommuAlloc(fd, Smmuv3GuestStructs.VIOMMU_TYPE_ARM_SMMUV3, dev, parent);
-            vmm.vdeviceAlloc(fd, viommu, dev, VSID);
+                int parent = vmm.hwptAlloc(fd, NEST_PARENT, dev, ioas, 0, new byte[0]);
+                int viommu = vmm.viommuAlloc(fd, Smmuv3GuestStructs.VIOMMU_TYPE_ARM_SMMUV3, dev, parent);
+                vmm.vdeviceAlloc(fd, viommu, dev, VSID);
 
-            // The guest's CD table (one CD) and stage-1 table, in its RAM.
-            GuestPageTables guest = new GuestPageTables(ram, GuestPageTables.VMSA_4K, TABLE_POOL, 0xf_0000L);
-            guest.map(GIOVA, DATA1, true);
-            ram.write(CD_TABLE, Smmuv3GuestStructs.contextDescriptor(ASID, guest.root()));
-            int nested = vmm.hwptAlloc(fd, 0, dev, viommu, Smmuv3GuestStructs.HWPT_DATA_ARM_SMMUV3,
-                    Smmuv3GuestStructs.steS1Translate(CD_TABLE, 0));
-            assertEquals(nested, vmm.attach(ARM, nested));
+                // The guest's CD table (one CD) and stage-1 table, in its RAM.
+                GuestPageTables guest = new GuestPageTables(ram, GuestPageTables.VMSA_4K, TABLE_POOL, 0xf_0000L);
+                guest.map(GIOVA, DATA1, true);
+                ram.write(CD_TABLE, Smmuv3GuestStructs.contextDescriptor(ASID, guest.root()));
+                int nested = vmm.hwptAlloc(fd, 0, dev, viommu, Smmuv3GuestStructs.HWPT_DATA_ARM_SMMUV3,
+                        Smmuv3GuestStructs.steS1Translate(CD_TABLE, 0));
+                assertEquals(nested, vmm.attach(ARM, nested));
 
-            Map<String, Object> t = only(vmm.translate(dev, ARM, VmmSession.NO_PASID, new long[] {GIOVA + 0x321},
-                    VmmSession.PERM_READ | VmmSession.PERM_WRITE));
-            assertEquals(t.toString(), ram.hostPhysical(DATA1) + 0x321, t.get("output_address"));
-            assertEquals(0x1000L, t.get("page_size"));
+                Map<String, Object> t = only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {GIOVA + 0x321},
+                        VmmSession.PERM_READ | VmmSession.PERM_WRITE));
+                assertEquals(t.toString(), ram.hostPhysical(DATA1) + 0x321, t.get("output_address"));
+                assertEquals(0x1000L, t.get("page_size"));
 
-            byte[] payload = "nested SMMUv3 DMA".getBytes(StandardCharsets.US_ASCII);
-            vmm.dmaWrite(dev, ARM, VmmSession.NO_PASID, GIOVA + 0x80, payload);
-            assertArrayEquals(payload, ram.read(DATA1 + 0x80, payload.length));
-            ram.write(DATA1 + 0x100, payload);
-            assertArrayEquals(payload, vmm.dmaRead(dev, ARM, VmmSession.NO_PASID, GIOVA + 0x100, payload.length));
+                byte[] payload = "nested SMMUv3 DMA".getBytes(StandardCharsets.US_ASCII);
+                vmm.dmaWrite(fd, dev, VmmSession.NO_PASID, GIOVA + 0x80, payload);
+                assertArrayEquals(payload, ram.read(DATA1 + 0x80, payload.length));
+                ram.write(DATA1 + 0x100, payload);
+                assertArrayEquals(payload, vmm.dmaRead(fd, dev, VmmSession.NO_PASID, GIOVA + 0x100, payload.length));
 
-            // The guest moves the page; its TLBI through the vIOMMU (VMID the vIOMMU's) makes it visible.
-            guest.map(GIOVA, DATA2, true);
-            assertEquals("cached until invalidated", ram.hostPhysical(DATA1) + 0x321, output(vmm, dev));
-            assertEquals(1, vmm.hwptInvalidate(fd, viommu, Smmuv3GuestStructs.INVALIDATE_DATA_ARM_SMMUV3,
-                    Smmuv3GuestStructs.COMMAND_LEN, 1, Smmuv3GuestStructs.tlbiNhVa(ASID, GIOVA, true)));
-            assertEquals(ram.hostPhysical(DATA2) + 0x321, output(vmm, dev));
+                // The guest moves the page; its TLBI through the vIOMMU (VMID the vIOMMU's) makes it visible.
+                guest.map(GIOVA, DATA2, true);
+                assertEquals("cached until invalidated", ram.hostPhysical(DATA1) + 0x321, output(vmm, fd, dev));
+                assertEquals(1, vmm.hwptInvalidate(fd, viommu, Smmuv3GuestStructs.INVALIDATE_DATA_ARM_SMMUV3,
+                        Smmuv3GuestStructs.COMMAND_LEN, 1, Smmuv3GuestStructs.tlbiNhVa(ASID, GIOVA, true)));
+                assertEquals(ram.hostPhysical(DATA2) + 0x321, output(vmm, fd, dev));
 
-            // An IOVA the guest never mapped: F_TRANSLATION, stage 1, with the unit's event record.
-            Map<String, Object> fault = only(vmm.translate(dev, ARM, VmmSession.NO_PASID, new long[] {UNMAPPED + 0x10},
-                    VmmSession.PERM_READ));
-            assertEquals(fault.toString(), "stage1", fault.get("stage"));
-            assertEquals("translation", fault.get("reason"));
-            byte[] record = (byte[]) fault.get("record");
-            assertEquals("an SMMUv3 event record is 32 bytes", 32, record.length);
-            ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
-            assertEquals("event type", F_TRANSLATION, r.getLong(0) & 0xff);
-            assertEquals("StreamID", ARM_STREAM_ID, r.getLong(0) >>> 32);
-            assertEquals("InputAddr", UNMAPPED + 0x10, r.getLong(16));
-            assertEquals("S2: a stage-1 fault", 0, (r.getLong(8) >>> 39) & 1);
+                // An IOVA the guest never mapped: F_TRANSLATION, stage 1, with the unit's event record.
+                Map<String, Object> fault = only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {UNMAPPED + 0x10},
+                        VmmSession.PERM_READ));
+                assertEquals(fault.toString(), "stage1", fault.get("stage"));
+                assertEquals("translation", fault.get("reason"));
+                byte[] record = (byte[]) fault.get("record");
+                assertEquals("an SMMUv3 event record is 32 bytes", 32, record.length);
+                ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals("event type", F_TRANSLATION, r.getLong(0) & 0xff);
+                assertEquals("StreamID", ARM_STREAM_ID, r.getLong(0) >>> 32);
+                assertEquals("InputAddr", UNMAPPED + 0x10, r.getLong(16));
+                assertEquals("S2: a stage-1 fault", 0, (r.getLong(8) >>> 39) & 1);
 
-            Map<String, Object> event = Events.next(vmm, "device_fault");
-            assertEquals("smmu0", event.get("unit"));
-            assertEquals(ARM, event.get("device"));
-            assertEquals((long) dev, event.get("dev_id"));
-            assertEquals(UNMAPPED + 0x10, event.get("iova"));
-            assertArrayEquals("the event carries the unit's record", record, (byte[]) event.get("record"));
-
-            vmm.closeSession();
+                Map<String, Object> event = Events.next(vmm, "device_fault");
+                assertEquals("smmu0", event.get("unit"));
+                assertEquals(ARM, event.get("device"));
+                assertEquals(UNMAPPED + 0x10, event.get("iova"));
+                assertArrayEquals("the event carries the unit's record", record, (byte[]) event.get("record"));
+            } finally {
+                vmm.closeSessionQuietly();
+            }
         }
         try (VmmSession observer = Outside.session(NestorPlatformOptions.grpcPort(), "observer", 0)) {
             assertFalse("closing the session unbound " + ARM, observer.listDevices().get(ARM)[0]);
@@ -142,8 +143,8 @@ public class NestedSmmuv3ScenarioIT {
         }
     }
 
-    private static long output(VmmSession vmm, int dev) {
-        return (Long) only(vmm.translate(dev, ARM, VmmSession.NO_PASID, new long[] {GIOVA + 0x321},
+    private static long output(VmmSession vmm, int fd, int dev) {
+        return (Long) only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {GIOVA + 0x321},
                 VmmSession.PERM_READ)).getOrDefault("output_address", -1L);
     }
 

@@ -76,78 +76,79 @@ public class NestedVtdScenarioIT {
         Eventually.assertEventually("dmar0 active", UnitState.ACTIVE,
                 () -> platform.unit("dmar0").orElseThrow().state());
         try (VmmSession vmm = Outside.session(NestorPlatformOptions.grpcPort(), "nested-vtd-vmm", 0)) {
-            vmm.subscribe();
-            long[] region = vmm.createRegion(RAM_SIZE);
-            GuestRam ram = new GuestRam(vmm, region[1], GPA_BASE, RAM_SIZE, region[2]);
+            try {
+                vmm.subscribe();
+                long[] region = vmm.createRegion(RAM_SIZE);
+                GuestRam ram = new GuestRam(vmm, region[1], GPA_BASE, RAM_SIZE, region[2]);
 
-            int fd = vmm.iommufdOpen();
-            int ioas = vmm.ioasAlloc(fd);
-            assertEquals(GPA_BASE, vmm.ioasMap(fd, VmmSession.MAP_FIXED_RW, ioas, region[1], RAM_SIZE, GPA_BASE));
-            int dev = vmm.bindIommufd(NIC, fd);
+                int fd = vmm.iommufdOpen();
+                int ioas = vmm.ioasAlloc(fd);
+                assertEquals(GPA_BASE, vmm.ioasMap(fd, VmmSession.MAP_FIXED_RW, ioas, region[1], RAM_SIZE, GPA_BASE));
+                int dev = vmm.bindIommufd(NIC, fd);
 
-            Map<String, Object> hwInfo = vmm.getHwInfo(fd, dev, 24);
-            assertEquals(HW_INFO_TYPE_INTEL_VTD, hwInfo.get("out_data_type"));
-            long ecap = ByteBuffer.wrap((byte[]) hwInfo.get("data")).order(ByteOrder.LITTLE_ENDIAN).getLong(16);
-            assertEquals("ECAP.NEST of iommu_hw_info_vtd", 1, (ecap >>> ECAP_NEST) & 1);
+                Map<String, Object> hwInfo = vmm.getHwInfo(fd, dev, 24);
+                assertEquals(HW_INFO_TYPE_INTEL_VTD, hwInfo.get("out_data_type"));
+                long ecap = ByteBuffer.wrap((byte[]) hwInfo.get("data")).order(ByteOrder.LITTLE_ENDIAN).getLong(16);
+                assertEquals("ECAP.NEST of iommu_hw_info_vtd", 1, (ecap >>> ECAP_NEST) & 1);
 
-            int parent = vmm.hwptAlloc(fd, NEST_PARENT, dev, ioas, 0, new byte[0]);
+                int parent = vmm.hwptAlloc(fd, NEST_PARENT, dev, ioas, 0, new byte[0]);
 
-            // The guest builds its first-stage table in its RAM.
-            GuestPageTables guest = new GuestPageTables(ram, GuestPageTables.X86_64, TABLE_POOL, 0x10_0000L);
-            guest.map(GIOVA, DATA1, true);
-            int nested = vmm.hwptAlloc(fd, ALLOC_PASID, dev, parent, VtdUapiStructs.HWPT_DATA_VTD_S1,
-                    VtdUapiStructs.hwptVtdS1(0, guest.root(), 48));
-            assertEquals(nested, vmm.attach(NIC, nested));
-            assertEquals(nested, vmm.pasidAttach(NIC, PASID, nested));
+                // The guest builds its first-stage table in its RAM.
+                GuestPageTables guest = new GuestPageTables(ram, GuestPageTables.X86_64, TABLE_POOL, 0x10_0000L);
+                guest.map(GIOVA, DATA1, true);
+                int nested = vmm.hwptAlloc(fd, ALLOC_PASID, dev, parent, VtdUapiStructs.HWPT_DATA_VTD_S1,
+                        VtdUapiStructs.hwptVtdS1(0, guest.root(), 48));
+                assertEquals(nested, vmm.attach(NIC, nested));
+                assertEquals(nested, vmm.pasidAttach(NIC, PASID, nested));
 
-            // Stage 1 (guest table) over stage 2 (the IOAS), on the RID and on the PASID.
-            for (int pasid : new int[] {VmmSession.NO_PASID, PASID}) {
-                Map<String, Object> t = only(vmm.translate(dev, NIC, pasid, new long[] {GIOVA + 0x123},
-                        VmmSession.PERM_READ | VmmSession.PERM_WRITE));
-                assertEquals("pasid " + pasid + ": " + t, ram.hostPhysical(DATA1) + 0x123, t.get("output_address"));
-                assertEquals(0x1000L, t.get("page_size"));
+                // Stage 1 (guest table) over stage 2 (the IOAS), on the RID and on the PASID.
+                for (int pasid : new int[] {VmmSession.NO_PASID, PASID}) {
+                    Map<String, Object> t = only(vmm.translate(fd, dev, pasid, new long[] {GIOVA + 0x123},
+                            VmmSession.PERM_READ | VmmSession.PERM_WRITE));
+                    assertEquals("pasid " + pasid + ": " + t, ram.hostPhysical(DATA1) + 0x123, t.get("output_address"));
+                    assertEquals(0x1000L, t.get("page_size"));
+                }
+
+                // The device writes through both stages; the guest sees the data in its RAM.
+                byte[] payload = "nested VT-d DMA".getBytes(StandardCharsets.US_ASCII);
+                vmm.dmaWrite(fd, dev, VmmSession.NO_PASID, GIOVA + 0x40, payload);
+                assertArrayEquals(payload, ram.read(DATA1 + 0x40, payload.length));
+                assertArrayEquals(payload, vmm.dmaRead(fd, dev, PASID, GIOVA + 0x40, payload.length));
+
+                // The guest moves the page: stale until it invalidates, then the new translation.
+                guest.map(GIOVA, DATA2, true);
+                assertEquals("cached until invalidated", ram.hostPhysical(DATA1) + 0x123, output(vmm, fd, dev, VmmSession.NO_PASID));
+                assertEquals(1, vmm.hwptInvalidate(fd, nested, VtdUapiStructs.INVALIDATE_DATA_VTD_S1,
+                        VtdUapiStructs.INVALIDATE_ENTRY_LEN, 1, VtdUapiStructs.invalidate(GIOVA, 1, 0)));
+                assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, fd, dev, VmmSession.NO_PASID));
+                assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, fd, dev, PASID));
+
+                // A DMA to an IOVA the guest never mapped: a fault with the unit's record, also on the stream.
+                Map<String, Object> fault = only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {UNMAPPED + 8},
+                        VmmSession.PERM_READ));
+                assertEquals(fault.toString(), "stage1", fault.get("stage"));
+                assertEquals("translation", fault.get("reason"));
+                byte[] record = (byte[]) fault.get("record");
+                assertEquals("a VT-d fault record is 128 bits", 16, record.length);
+                ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+                long lo = r.getLong(0);
+                long hi = r.getLong(8);
+                assertEquals("FI: the page of the request's input address", UNMAPPED, lo & ~0xfffL);
+                assertEquals("SID", NIC_SOURCE_ID, hi & 0xffff);
+                assertEquals("FR", FR_FIRST_STAGE_NOT_PRESENT, (hi >>> 32) & 0xff);
+                assertEquals("T: a read", 1, (hi >>> 62) & 1);
+                assertEquals("F: fault pending", 1, hi >>> 63);
+
+                Map<String, Object> event = Events.next(vmm, "device_fault");
+                assertEquals("dmar0", event.get("unit"));
+                assertEquals(NIC, event.get("device"));
+                assertEquals(UNMAPPED + 8, event.get("iova"));
+                assertEquals("stage1", event.get("stage"));
+                assertEquals(false, event.get("pasid_valid"));
+                assertArrayEquals("the event carries the unit's record", record, (byte[]) event.get("record"));
+            } finally {
+                vmm.closeSessionQuietly();
             }
-
-            // The device writes through both stages; the guest sees the data in its RAM.
-            byte[] payload = "nested VT-d DMA".getBytes(StandardCharsets.US_ASCII);
-            vmm.dmaWrite(dev, NIC, VmmSession.NO_PASID, GIOVA + 0x40, payload);
-            assertArrayEquals(payload, ram.read(DATA1 + 0x40, payload.length));
-            assertArrayEquals(payload, vmm.dmaRead(dev, NIC, PASID, GIOVA + 0x40, payload.length));
-
-            // The guest moves the page: stale until it invalidates, then the new translation.
-            guest.map(GIOVA, DATA2, true);
-            assertEquals("cached until invalidated", ram.hostPhysical(DATA1) + 0x123, output(vmm, dev, VmmSession.NO_PASID));
-            assertEquals(1, vmm.hwptInvalidate(fd, nested, VtdUapiStructs.INVALIDATE_DATA_VTD_S1,
-                    VtdUapiStructs.INVALIDATE_ENTRY_LEN, 1, VtdUapiStructs.invalidate(GIOVA, 1, 0)));
-            assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, dev, VmmSession.NO_PASID));
-            assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, dev, PASID));
-
-            // A DMA to an IOVA the guest never mapped: a fault with the unit's record, also on the stream.
-            Map<String, Object> fault = only(vmm.translate(dev, NIC, VmmSession.NO_PASID, new long[] {UNMAPPED + 8},
-                    VmmSession.PERM_READ));
-            assertEquals(fault.toString(), "stage1", fault.get("stage"));
-            assertEquals("translation", fault.get("reason"));
-            byte[] record = (byte[]) fault.get("record");
-            assertEquals("a VT-d fault record is 128 bits", 16, record.length);
-            ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
-            long lo = r.getLong(0);
-            long hi = r.getLong(8);
-            assertEquals("FI: the page of the request's input address", UNMAPPED, lo & ~0xfffL);
-            assertEquals("SID", NIC_SOURCE_ID, hi & 0xffff);
-            assertEquals("FR", FR_FIRST_STAGE_NOT_PRESENT, (hi >>> 32) & 0xff);
-            assertEquals("T: a read", 1, (hi >>> 62) & 1);
-            assertEquals("F: fault pending", 1, hi >>> 63);
-
-            Map<String, Object> event = Events.next(vmm, "device_fault");
-            assertEquals("dmar0", event.get("unit"));
-            assertEquals(NIC, event.get("device"));
-            assertEquals((long) dev, event.get("dev_id"));
-            assertEquals(UNMAPPED + 8, event.get("iova"));
-            assertEquals("stage1", event.get("stage"));
-            assertEquals(false, event.get("pasid_valid"));
-            assertArrayEquals("the event carries the unit's record", record, (byte[]) event.get("record"));
-
-            vmm.closeSession();
         }
         try (VmmSession observer = Outside.session(NestorPlatformOptions.grpcPort(), "observer", 0)) {
             assertFalse("closing the session unbound " + NIC, observer.listDevices().get(NIC)[0]);
@@ -155,8 +156,8 @@ public class NestedVtdScenarioIT {
         }
     }
 
-    private static long output(VmmSession vmm, int dev, int pasid) {
-        return (Long) only(vmm.translate(dev, NIC, pasid, new long[] {GIOVA + 0x123}, VmmSession.PERM_READ))
+    private static long output(VmmSession vmm, int fd, int dev, int pasid) {
+        return (Long) only(vmm.translate(fd, dev, pasid, new long[] {GIOVA + 0x123}, VmmSession.PERM_READ))
                 .getOrDefault("output_address", -1L);
     }
 

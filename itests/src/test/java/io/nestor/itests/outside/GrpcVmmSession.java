@@ -341,16 +341,16 @@ public final class GrpcVmmSession implements VmmSession {
 
     // ---- Dma ----------------------------------------------------------------------------------
 
-    private static DmaSource source(int devId, String device, int pasid) {
-        DmaSource.Builder s = DmaSource.newBuilder().setDevId(devId).setDevice(device);
+    private static DmaSource source(int iommufd, int devId, String device, int pasid) {
+        DmaSource.Builder s = device == null ? DmaSource.newBuilder().setIommufd(iommufd).setDevId(devId)
+                : DmaSource.newBuilder().setDevice(device);
         if (pasid != NO_PASID) {
             s.setPasidValid(true).setPasid(pasid);
         }
         return s.build();
     }
 
-    private TranslateResponse translateCall(int devId, String device, int pasid, long[] iovas, int perm) {
-        DmaSource source = source(devId, device, pasid);
+    private TranslateResponse translateCall(DmaSource source, long[] iovas, int perm) {
         TranslateRequest.Builder request = TranslateRequest.newBuilder();
         for (long iova : iovas) {
             request.addRequests(DmaRequest.newBuilder().setSource(source).setIova(iova).setPerm(perm));
@@ -359,9 +359,9 @@ public final class GrpcVmmSession implements VmmSession {
     }
 
     @Override
-    public List<Map<String, Object>> translate(int devId, String device, int pasid, long[] iovas, int perm) {
+    public List<Map<String, Object>> translate(int fd, int devId, int pasid, long[] iovas, int perm) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (DmaResult r : translateCall(devId, device, pasid, iovas, perm).getResultsList()) {
+        for (DmaResult r : translateCall(source(fd, devId, null, pasid), iovas, perm).getResultsList()) {
             Map<String, Object> m = new HashMap<>();
             if (r.hasTranslation()) {
                 DmaTranslation t = r.getTranslation();
@@ -382,8 +382,16 @@ public final class GrpcVmmSession implements VmmSession {
     }
 
     @Override
-    public long[] translateOutputs(int devId, String device, int pasid, long[] iovas, int perm) {
-        TranslateResponse response = translateCall(devId, device, pasid, iovas, perm);
+    public long[] translateOutputs(int fd, int devId, int pasid, long[] iovas, int perm) {
+        return outputs(translateCall(source(fd, devId, null, pasid), iovas, perm));
+    }
+
+    @Override
+    public long[] translateByName(String device, int pasid, long[] iovas, int perm) {
+        return outputs(translateCall(source(0, 0, device, pasid), iovas, perm));
+    }
+
+    private static long[] outputs(TranslateResponse response) {
         long[] out = new long[response.getResultsCount()];
         for (int i = 0; i < out.length; i++) {
             DmaResult r = response.getResults(i);
@@ -393,14 +401,14 @@ public final class GrpcVmmSession implements VmmSession {
     }
 
     @Override
-    public byte[] dmaRead(int devId, String device, int pasid, long iova, int length) {
-        return call(() -> dma().read(DmaReadRequest.newBuilder().setSource(source(devId, device, pasid)).setIova(iova)
+    public byte[] dmaRead(int fd, int devId, int pasid, long iova, int length) {
+        return call(() -> dma().read(DmaReadRequest.newBuilder().setSource(source(fd, devId, null, pasid)).setIova(iova)
                 .setLength(length).build())).getData().toByteArray();
     }
 
     @Override
-    public void dmaWrite(int devId, String device, int pasid, long iova, byte[] data) {
-        call(() -> dma().write(DmaWriteRequest.newBuilder().setSource(source(devId, device, pasid)).setIova(iova)
+    public void dmaWrite(int fd, int devId, int pasid, long iova, byte[] data) {
+        call(() -> dma().write(DmaWriteRequest.newBuilder().setSource(source(fd, devId, null, pasid)).setIova(iova)
                 .setData(ByteString.copyFrom(data)).build()));
     }
 

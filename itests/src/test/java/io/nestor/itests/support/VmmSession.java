@@ -34,6 +34,18 @@ public interface VmmSession extends AutoCloseable {
     /** Sessions.Close. */
     void closeSession();
 
+    /**
+     * Sessions.Close unless the session is already gone: for the end of a test, so that no session
+     * is left for the framework's shutdown to release.
+     */
+    default void closeSessionQuietly() {
+        try {
+            closeSession();
+        } catch (RpcFailure e) {
+            // closed by the test, or expired
+        }
+    }
+
     // ---- Memory -------------------------------------------------------------------------------
 
     /** Memory.CreateRegion (anonymous): {region_id, user_va, host_physical_base}. */
@@ -103,19 +115,22 @@ public interface VmmSession extends AutoCloseable {
     // ---- Dma ----------------------------------------------------------------------------------
 
     /**
-     * Dma.Translate of one request per IOVA, from {@code devId} (and {@code device}'s name), with
-     * {@code pasid} or {@link #NO_PASID}: for each, a map with "output_address", "page_size",
-     * "perm" (longs) or with "stage", "reason" (strings), "level", "fault_address" (longs),
-     * "record" (byte[]).
+     * Dma.Translate of one request per IOVA, from device object {@code devId} of context
+     * {@code iommufd}, with {@code pasid} or {@link #NO_PASID}: for each, a map with
+     * "output_address", "page_size", "perm" (longs) or with "stage", "reason" (strings), "level",
+     * "fault_address" (longs), "record" (byte[]).
      */
-    List<Map<String, Object>> translate(int devId, String device, int pasid, long[] iovas, int perm);
+    List<Map<String, Object>> translate(int iommufd, int devId, int pasid, long[] iovas, int perm);
 
     /** The same, only the output addresses, -1 for a fault: the cheap form for load. */
-    long[] translateOutputs(int devId, String device, int pasid, long[] iovas, int perm);
+    long[] translateOutputs(int iommufd, int devId, int pasid, long[] iovas, int perm);
 
-    byte[] dmaRead(int devId, String device, int pasid, long iova, int length);
+    /** Dma.Translate naming the device instead of a dev_id: the output addresses, -1 for a fault. */
+    long[] translateByName(String device, int pasid, long[] iovas, int perm);
 
-    void dmaWrite(int devId, String device, int pasid, long iova, byte[] data);
+    byte[] dmaRead(int iommufd, int devId, int pasid, long iova, int length);
+
+    void dmaWrite(int iommufd, int devId, int pasid, long iova, byte[] data);
 
     // ---- Events -------------------------------------------------------------------------------
 
