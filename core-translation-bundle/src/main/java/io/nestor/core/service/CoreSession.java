@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * <p>Release: {@link #release} runs once, whichever comes first of close, expiry and the manager's
  * shutdown; it marks the session closed under {@link #lock}, so that no object is created after it,
  * then ends subscriptions, closes the iommufd contexts (destroying their objects and releasing their
- * pins) and destroys the regions, as closing an exiting process's descriptors does.
+ * pins) and destroys the regions, as closing an exiting process's descriptors does; the manager
+ * forgets the session last, so a session it no longer lists holds nothing (no device, no page).
  *
  * <p>Lock order: {@link #lock} (held only to check the quotas and create one object) before the
  * region table's and the object tables' own locks.
@@ -155,10 +156,12 @@ final class CoreSession implements Session {
                 expiry.cancel(false);
             }
         }
-        manager.forget(this);
         events.closeAll();
         iommufd.closeAll();
         memory.destroyAll();
+        // forgotten last: once the manager no longer lists the session, its devices are unbound and
+        // its pages given back (calls that still find it meanwhile answer EBADF)
+        manager.forget(this);
         return true;
     }
 
