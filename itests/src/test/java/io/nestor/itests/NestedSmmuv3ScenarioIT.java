@@ -8,9 +8,11 @@ import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.UnitState;
 import io.nestor.itests.support.Eventually;
 import io.nestor.itests.support.Events;
+import io.nestor.itests.support.Failures;
 import io.nestor.itests.support.GuestPageTables;
 import io.nestor.itests.support.GuestRam;
 import io.nestor.itests.support.Outside;
+import io.nestor.itests.support.RpcFailure;
 import io.nestor.itests.support.Services;
 import io.nestor.itests.support.Smmuv3GuestStructs;
 import io.nestor.itests.support.VmmSession;
@@ -114,6 +116,17 @@ public class NestedSmmuv3ScenarioIT {
                 assertEquals(1, vmm.hwptInvalidate(fd, viommu, Smmuv3GuestStructs.INVALIDATE_DATA_ARM_SMMUV3,
                         Smmuv3GuestStructs.COMMAND_LEN, 1, Smmuv3GuestStructs.tlbiNhVa(ASID, GIOVA, true)));
                 assertEquals(ram.hostPhysical(DATA2) + 0x321, output(vmm, fd, dev));
+
+                // A CMD_CFGI_CD for a vSID with no vDEVICE: EIO after the good command went out.
+                byte[] cfgiUnknownVsid = ByteBuffer.allocate(Smmuv3GuestStructs.COMMAND_LEN)
+                        .order(ByteOrder.LITTLE_ENDIAN).putLong(Smmuv3GuestStructs.CMD_CFGI_CD | ((VSID + 1) << 32))
+                        .putLong(0).array();
+                byte[] two = ByteBuffer.allocate(2 * Smmuv3GuestStructs.COMMAND_LEN)
+                        .put(Smmuv3GuestStructs.tlbiNhVa(ASID, GIOVA, true)).put(cfgiUnknownVsid).array();
+                RpcFailure bad = Failures.failureOf("CFGI_CD of an unknown vSID", () -> vmm.hwptInvalidate(fd, viommu,
+                        Smmuv3GuestStructs.INVALIDATE_DATA_ARM_SMMUV3, Smmuv3GuestStructs.COMMAND_LEN, 2, two));
+                assertEquals(bad.toString(), "EIO", bad.reason());
+                assertEquals("entry_num written back", "1", bad.metadata().get("entry_num"));
 
                 // An IOVA the guest never mapped: F_TRANSLATION, stage 1, with the unit's event record.
                 Map<String, Object> fault = only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {UNMAPPED + 0x10},

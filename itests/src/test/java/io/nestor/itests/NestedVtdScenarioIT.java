@@ -8,9 +8,11 @@ import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.UnitState;
 import io.nestor.itests.support.Eventually;
 import io.nestor.itests.support.Events;
+import io.nestor.itests.support.Failures;
 import io.nestor.itests.support.GuestPageTables;
 import io.nestor.itests.support.GuestRam;
 import io.nestor.itests.support.Outside;
+import io.nestor.itests.support.RpcFailure;
 import io.nestor.itests.support.Services;
 import io.nestor.itests.support.VmmSession;
 import io.nestor.itests.support.VtdUapiStructs;
@@ -122,6 +124,15 @@ public class NestedVtdScenarioIT {
                         VtdUapiStructs.INVALIDATE_ENTRY_LEN, 1, VtdUapiStructs.invalidate(GIOVA, 1, 0)));
                 assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, fd, dev, VmmSession.NO_PASID));
                 assertEquals(ram.hostPhysical(DATA2) + 0x123, output(vmm, fd, dev, PASID));
+
+                // A bad second entry (address not 4 KiB aligned): EINVAL, entry_num says one was handled.
+                byte[] twoEntries = ByteBuffer.allocate(2 * VtdUapiStructs.INVALIDATE_ENTRY_LEN)
+                        .put(VtdUapiStructs.invalidate(GIOVA, 1, 0)).put(VtdUapiStructs.invalidate(GIOVA + 0x800, 1, 0))
+                        .array();
+                RpcFailure bad = Failures.failureOf("an unaligned invalidation", () -> vmm.hwptInvalidate(fd, nested,
+                        VtdUapiStructs.INVALIDATE_DATA_VTD_S1, VtdUapiStructs.INVALIDATE_ENTRY_LEN, 2, twoEntries));
+                assertEquals(bad.toString(), "INVALID_ARGUMENT/EINVAL", bad.code() + "/" + bad.reason());
+                assertEquals("entry_num written back", "1", bad.metadata().get("entry_num"));
 
                 // A DMA to an IOVA the guest never mapped: a fault with the unit's record, also on the stream.
                 Map<String, Object> fault = only(vmm.translate(fd, dev, VmmSession.NO_PASID, new long[] {UNMAPPED + 8},
