@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -61,8 +60,6 @@ import io.nestor.gateway.grpc.proto.VfioDeviceGrpc;
 import io.nestor.gateway.grpc.proto.ViommuAllocRequest;
 import io.nestor.itests.support.RpcFailure;
 import io.nestor.itests.support.VmmSession;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -85,6 +82,7 @@ import java.util.function.Supplier;
 public final class GrpcVmmSession implements VmmSession {
     private static final long DEADLINE_SECONDS = 20;
 
+    private final LoopbackChannel loopback;
     private final ManagedChannel channel;
     private final String id;
     private final long leaseMillis;
@@ -93,10 +91,18 @@ public final class GrpcVmmSession implements VmmSession {
 
     /** Opens a new session. */
     public GrpcVmmSession(int port, String clientName, long leaseMillis) {
-        this.channel = channel(port);
-        OpenSessionResponse opened = call(() -> SessionsGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .open(OpenSessionRequest.newBuilder().setClientName(clientName).setLeaseMillis(leaseMillis).build()));
+        this.loopback = new LoopbackChannel(port);
+        this.channel = loopback.channel();
+        OpenSessionResponse opened;
+        try {
+            opened = call(() -> SessionsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .open(OpenSessionRequest.newBuilder().setClientName(clientName).setLeaseMillis(leaseMillis)
+                            .build()));
+        } catch (RuntimeException e) {
+            loopback.close();
+            throw e;
+        }
         this.id = opened.getSessionId();
         this.leaseMillis = opened.getLeaseMillis();
         this.session = ClientInterceptors.intercept(channel, sessionHeader(id));
@@ -104,16 +110,11 @@ public final class GrpcVmmSession implements VmmSession {
 
     /** A second channel on an existing session (or on an id that is not one). */
     public GrpcVmmSession(int port, String sessionId) {
-        this.channel = channel(port);
+        this.loopback = new LoopbackChannel(port);
+        this.channel = loopback.channel();
         this.id = sessionId;
         this.leaseMillis = 0;
         this.session = ClientInterceptors.intercept(channel, sessionHeader(id));
-    }
-
-    private static ManagedChannel channel(int port) {
-        // A socket address, not a host name: no name resolver is involved.
-        return NettyChannelBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                .usePlaintext().build();
     }
 
     private static io.grpc.ClientInterceptor sessionHeader(String id) {
@@ -487,11 +488,6 @@ public final class GrpcVmmSession implements VmmSession {
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loopback.close();
     }
 }
