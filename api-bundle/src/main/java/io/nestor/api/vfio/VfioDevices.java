@@ -7,8 +7,9 @@ import java.util.List;
  * The VFIO device cdev operations of one session. Devices are named by their topology name, which
  * stands for the opened device file. Every operation but {@link #list()} and
  * {@link #bindIommufd} needs the device bound by this session: a device bound by another session
- * answers {@code ENOENT} (as if it did not exist), an unbound one {@code EINVAL}, as the kernel
- * answers an ioctl on a cdev not yet bound.
+ * answers {@code ENOENT} (as if this session had no such device), an unbound one {@code EINVAL}, as
+ * the kernel answers an ioctl on a cdev not yet bound. Binding a device another session holds
+ * answers {@code EBUSY}, the kernel's DMA-owner claim.
  */
 public interface VfioDevices {
     /** {@code VFIO_DEVICE_ATTACH_PASID} / {@code VFIO_DEVICE_DETACH_PASID}. */
@@ -21,9 +22,9 @@ public interface VfioDevices {
      * {@code VFIO_DEVICE_BIND_IOMMUFD}.
      *
      * @return {@code out_devid}, the DEVICE object's id in the context
-     * @throws IommuException ENOENT for an unknown device or one another session holds (as if it did
-     *     not exist); EBUSY when another context of this session holds it; EINVAL for flags or when
-     *     this context already holds it; EBADF for a bad iommufd; ENOSPC beyond the object quota
+     * @throws IommuException ENOENT for an unknown device; EBUSY when another session, or another
+     *     context of this session, holds it; EINVAL for flags or when this context already holds it;
+     *     EBADF for a bad iommufd; ENOSPC beyond the object quota
      */
     int bindIommufd(String device, int flags, int iommufd);
 

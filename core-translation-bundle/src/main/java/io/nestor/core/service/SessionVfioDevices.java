@@ -19,7 +19,8 @@ import java.util.List;
  * opened device file, and the binding (context handle and DEVICE id) is looked up in the session's
  * contexts, so nothing here goes stale when a context closes.
  *
- * <p>Visibility: a device bound by another session answers ENOENT, as if it did not exist; a device
+ * <p>Visibility: binding a device another session holds answers EBUSY (the kernel's DMA-owner
+ * claim); every other operation on it answers ENOENT, as if the session had no such device; a device
  * bound by nobody answers EINVAL to everything but bind, as the kernel answers an ioctl on a cdev
  * not yet bound ({@code vfio_device_fops_unl_ioctl}: no access granted). Attach of an attached RID
  * or PASID replaces, as {@code vfio_iommufd_physical_attach_ioas} and its PASID variant do. The
@@ -68,10 +69,9 @@ final class SessionVfioDevices implements VfioDevices {
     @Override
     public int bindIommufd(String device, int flags, int iommufd) {
         session.checkOpen();
-        DeviceInfo d = topologyDevice(device);
-        if (ownedByOther(d)) {
-            throw IommuException.of(Errno.ENOENT, "no device '%s'", device);
-        }
+        topologyDevice(device);
+        // a device another session holds is EBUSY, as the kernel's DMA-owner claim answers: the
+        // device itself is visible (ListDevices shows it bound), its bindings and objects are not
         if (flags != 0) { // vfio_df_ioctl_bind_iommufd: no flag is defined
             throw IommuException.of(Errno.EINVAL, "BIND_IOMMUFD flags 0x%x", flags);
         }

@@ -11,6 +11,8 @@ import io.nestor.api.pagetable.Permission;
 import io.nestor.driver.vtd.hw.format.VtdFirstStageFormat;
 import io.nestor.gateway.grpc.CoreGateway;
 import io.nestor.gateway.grpc.proto.AttachIommufdPtRequest;
+import io.nestor.gateway.grpc.proto.DestroyRequest;
+import io.nestor.gateway.grpc.proto.DetachIommufdPtRequest;
 import io.nestor.gateway.grpc.proto.DmaResult;
 import io.nestor.gateway.grpc.proto.GetHwInfoRequest;
 import io.nestor.gateway.grpc.proto.GetHwInfoResponse;
@@ -125,5 +127,16 @@ class NestedVtdGrpcTest {
                         .setDataType(VTD_S1_INVALIDATE).setEntryLen(24).setEntryNum(1)
                         .setData(ByteString.copyFrom(entry)).build()));
         assertEquals("0", notNested.getMetadataOrThrow("entry_num"));
+
+        // PASID detach: the PASID's DMA faults; detaching it again is a no-op, as in the kernel
+        DetachIommufdPtRequest detach = DetachIommufdPtRequest.newBuilder().setDevice(CoreGateway.PRI_DEVICE)
+                .setPasid(PASID).build();
+        vmm.devices.pasidDetachIommufdPt(detach);
+        assertEquals(DmaResult.OutcomeCase.FAULT, vmm.translate(dev, PASID, GUEST_IOVA + 0x123).getOutcomeCase());
+        vmm.devices.pasidDetachIommufdPt(detach);
+        fails(Status.Code.FAILED_PRECONDITION, "EBUSY", () -> vmm.iommufd.destroy(DestroyRequest.newBuilder()
+                .setIommufd(vmm.fd).setId(parent).build())); // the nested HWPT holds its parent
+        vmm.iommufd.destroy(DestroyRequest.newBuilder().setIommufd(vmm.fd).setId(nested).build());
+        vmm.iommufd.destroy(DestroyRequest.newBuilder().setIommufd(vmm.fd).setId(parent).build());
     }
 }

@@ -83,7 +83,7 @@ class VfioDeviceGrpcTest {
         fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> a.devices.bindIommufd(bind(NIC, a.fd)));
         int otherFd = a.iommufd.open(IommufdOpenRequest.getDefaultInstance()).getIommufd();
         fails(Status.Code.FAILED_PRECONDITION, "EBUSY", () -> a.devices.bindIommufd(bind(NIC, otherFd)));
-        fails(Status.Code.NOT_FOUND, "ENOENT", () -> b.devices.bindIommufd(bind(NIC, b.fd)));
+        fails(Status.Code.FAILED_PRECONDITION, "EBUSY", () -> b.devices.bindIommufd(bind(NIC, b.fd))); // DMA-owner claim
         fails(Status.Code.NOT_FOUND, "ENOENT", () -> b.devices.bindIommufd(bind("0000:7f:00.0", b.fd)));
         fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> b.devices.bindIommufd(bind(CoreGateway.VTD_DEVICE,
                 b.fd).toBuilder().setFlags(1).build()));
