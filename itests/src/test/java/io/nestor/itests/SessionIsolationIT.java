@@ -102,7 +102,8 @@ public class SessionIsolationIT {
                 () -> b.translateOutputs(bfd, dev, VmmSession.NO_PASID, new long[] {IOVA}, VmmSession.PERM_READ)));
         assertEquals("NOT_FOUND/ENOENT", statusOf("B attaching A's device",
                 () -> b.attach(NIC, b.ioasAlloc(bfd))));
-        assertEquals("NOT_FOUND/ENOENT", statusOf("B binding A's device", () -> b.bindIommufd(NIC, bfd)));
+        // Binding is the one call that reports the device busy, as the kernel's DMA-owner claim does.
+        assertEquals("FAILED_PRECONDITION/EBUSY", statusOf("B binding A's device", () -> b.bindIommufd(NIC, bfd)));
         assertArrayEquals("B's device list shows it busy, not B's", new boolean[] {true, false},
                 b.listDevices().get(NIC));
         assertArrayEquals(new boolean[] {true, true}, a.listDevices().get(NIC));
@@ -145,7 +146,8 @@ public class SessionIsolationIT {
                 a.ioasMap(fd, VmmSession.MAP_FIXED_RW, ioas, region[1], SIZE, IOVA);
                 a.bindIommufd(DEVICE, fd);
                 a.attach(DEVICE, ioas);
-                assertEquals("NOT_FOUND/ENOENT", statusOf("binding A's device", () -> b.bindIommufd(DEVICE, bfd)));
+                assertEquals("FAILED_PRECONDITION/EBUSY", statusOf("binding A's device",
+                        () -> b.bindIommufd(DEVICE, bfd)));
                 assertTrue(sessions.find(deadId).isPresent());
             } // A's client dies: its channel and its stream are gone, nothing renews the lease
             Eventually.assertEventually("B's bind of the device A held", "bound", () -> {
