@@ -17,6 +17,22 @@ public interface SessionEventListener {
     default void pageRequest(DevicePageRequest request) {
     }
 
+    /**
+     * One {@code struct iommu_hwpt_pgfault} (40 bytes, little-endian) read from a fault queue of the
+     * session: the device's {@code dev_id} in that context, the group's {@code cookie} to answer
+     * with {@link io.nestor.api.iommufd.Iommufd#faultRespond}. A group's records arrive together, in
+     * order.
+     */
+    default void pageFault(int iommufd, int faultId, byte[] pgfault) {
+    }
+
+    /**
+     * One vEVENT read from a VEVENTQ of the session: {@code struct iommufd_vevent_header} followed
+     * by the type's data, or the header alone with {@code IOMMU_VEVENTQ_FLAG_LOST_EVENTS}.
+     */
+    default void vevent(int iommufd, int veventqId, byte[] vevent) {
+    }
+
     /** A unit changed state (a driver came, went or was replaced). */
     default void unitChanged(UnitStatus unit) {
     }

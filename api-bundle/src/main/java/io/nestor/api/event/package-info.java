@@ -3,5 +3,5 @@
  * An open subscription also keeps the session's lease alive.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.nestor.api.event;

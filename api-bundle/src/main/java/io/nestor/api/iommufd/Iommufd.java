@@ -32,6 +32,36 @@ public interface Iommufd {
     void destroy(int iommufd, int id);
 
     /**
+     * {@code IOMMU_FAULT_QUEUE_ALLOC}. The queue's page-request groups arrive on the session's event
+     * subscriptions ({@link io.nestor.api.event.SessionEventListener#pageFault}) as its fd's read()
+     * returns them.
+     *
+     * @return {@code out_fault_id}
+     * @throws IommuException EOPNOTSUPP for any flag, ENOSPC beyond the session's object quota
+     */
+    int faultQueueAlloc(int iommufd, int flags);
+
+    /**
+     * write() of {@code struct iommu_hwpt_page_response} records ({@code u32 cookie; u32 code;},
+     * little-endian) to a fault queue's fd; each answered group's response goes to its device.
+     *
+     * @return the bytes consumed (fewer than given when a later record was bad)
+     * @throws IommuException ENOENT for a bad {@code faultId}; ESPIPE for a length that is not a
+     *     multiple of 8; EINVAL when the first record has a bad code or an unknown cookie
+     */
+    int faultRespond(int iommufd, int faultId, byte[] responses);
+
+    /**
+     * {@code IOMMU_VEVENTQ_ALLOC}. The queue's vEVENTs arrive on the session's event subscriptions
+     * ({@link io.nestor.api.event.SessionEventListener#vevent}).
+     *
+     * @return {@code out_veventq_id}
+     * @throws IommuException EOPNOTSUPP for flags or type DEFAULT or a type the vIOMMU does not
+     *     report; EINVAL for depth 0; ENOENT for a bad vIOMMU; EEXIST for a second queue of a type
+     */
+    int veventqAlloc(int iommufd, int flags, int viommuId, int type, int veventqDepth);
+
+    /**
      * {@code IOMMU_IOAS_ALLOC}.
      *
      * @return {@code out_ioas_id}

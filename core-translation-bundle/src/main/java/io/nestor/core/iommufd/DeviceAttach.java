@@ -37,6 +37,9 @@ import java.util.List;
  * driver attaches (EADDRINUSE when a mapping or an allowed range is there); they leave with the
  * RID, and move with a replace only when the IOAS changes. PASID attachments reserve nothing.
  *
+ * <p>A device leaving an HWPT that has a FAULT object (detach, replace, teardown) has every
+ * page-request group it sent through that attachment answered INVALID.
+ *
  * <p>Every attachment holds one user on its HWPT. Every call either takes full effect or changes
  * nothing: a failed replace leaves the old HWPT attached (for a PASID, which the driver cannot
  * switch in place, the old domain is put back), and a new automatic HWPT is destroyed again.
@@ -100,6 +103,7 @@ final class DeviceAttach {
             DeviceInfo info = dev.info();
             UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
             dev.attachmentsLocked().remove(pasid);
+            autoRespond(dev, pasid, h);
             if (pasid == DeviceInfo.NO_PASID) {
                 unreserveRegions(dev, h);
             }
@@ -130,6 +134,7 @@ final class DeviceAttach {
                             dev + ": detach of " + where(pasid) + " failed at teardown", e);
                 }
                 dev.attachmentsLocked().remove(pasid);
+                autoRespond(dev, pasid, h);
                 if (pasid == DeviceInfo.NO_PASID) {
                     unreserveRegions(dev, h);
                 }
@@ -193,7 +198,20 @@ final class DeviceAttach {
         if (holdUser) {
             dev.context().table().addUser(h);
         }
+        autoRespond(dev, pasid, old);
         release(dev, old);
+    }
+
+    /**
+     * {@code iommufd_auto_response_faults}: the device left {@code h} at {@code pasid} (detach or
+     * replace, after the switch), so every page-request group that came to {@code h}'s FAULT
+     * object through that attachment is answered INVALID.
+     */
+    private static void autoRespond(DeviceObject dev, int pasid, Hwpt h) {
+        FaultQueueObject fault = h.faultQueue();
+        if (fault != null) {
+            fault.autoRespond(dev, pasid);
+        }
     }
 
     /** {@code find_hwpt_paging}: the IOAS of a paging HWPT, or of a nested HWPT's parent. */

@@ -28,4 +28,9 @@ public abstract class Hwpt extends IommufdObject {
 
     /** The {@code IOMMU_HWPT_ALLOC_*} flags it was allocated with. */
     public abstract int flags();
+
+    /** The FAULT object its page requests go to ({@code IOMMU_HWPT_FAULT_ID_VALID}), or null. */
+    public FaultQueueObject faultQueue() {
+        return null;
+    }
 }

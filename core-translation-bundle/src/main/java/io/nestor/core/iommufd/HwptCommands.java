@@ -148,11 +148,12 @@ public final class HwptCommands {
     }
 
     /** FAULT_ID_VALID's lookup, then publish; any failure aborts the reserved HWPT. */
-    private int finish(IommufdObject hwpt, HwptAllocCommand cmd, java.util.function.Consumer<IommufdObject> fault) {
+    private int finish(IommufdObject hwpt, HwptAllocCommand cmd, java.util.function.Consumer<FaultQueueObject> fault) {
         ObjectTable table = context.objects();
         try {
             if ((cmd.flags() & HwptAllocFlags.FAULT_ID_VALID) != 0) {
-                try (ObjectRef<IommufdObject> f = table.get(cmd.faultId(), ObjectType.FAULT, IommufdObject.class)) {
+                try (ObjectRef<FaultQueueObject> f = table.get(cmd.faultId(), ObjectType.FAULT,
+                        FaultQueueObject.class)) {
                     table.addUser(f.get());
                     fault.accept(f.get());
                 }

@@ -18,7 +18,7 @@ public final class HwptNested extends Hwpt {
     private HwptPaging parent;
     private Viommu viommu;
     private DomainDescriptor descriptor;
-    private IommufdObject fault;
+    private volatile FaultQueueObject fault;
     private boolean tagRegistered;
 
     HwptNested(ObjectTable table, DriverRegistry registry, IommuUnit unit, int flags) {
@@ -51,8 +51,13 @@ public final class HwptNested extends Hwpt {
         }
     }
 
-    void setFault(IommufdObject f) {
+    void setFault(FaultQueueObject f) {
         fault = f;
+    }
+
+    @Override
+    public FaultQueueObject faultQueue() {
+        return fault;
     }
 
     /** The stage-2 parent (the vIOMMU's for a vIOMMU-based domain). */

@@ -35,7 +35,7 @@ public final class HwptPaging extends Hwpt {
     private int flags;
     private boolean autoDomain;
     private boolean dirtyTracking;
-    private IommufdObject fault;
+    private volatile FaultQueueObject fault;
     /** Tags of nested domains / vIOMMUs over this parent; guarded by itself. */
     private final List<Integer> dependentTags = new ArrayList<>();
 
@@ -155,8 +155,13 @@ public final class HwptPaging extends Hwpt {
     }
 
     /** Takes {@code f} (already holding a user for this HWPT) as the fault queue; released at destroy. */
-    void setFault(IommufdObject f) {
+    void setFault(FaultQueueObject f) {
         fault = f;
+    }
+
+    @Override
+    public FaultQueueObject faultQueue() {
+        return fault;
     }
 
     /** The tags of what is built over this parent, for its flushes. */

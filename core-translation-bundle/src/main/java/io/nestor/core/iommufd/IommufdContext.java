@@ -1,7 +1,11 @@
 package io.nestor.core.iommufd;
 
+import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.translation.PageRequest;
+import io.nestor.core.fault.FaultEvent;
 import io.nestor.core.session.SessionMemory;
 import java.util.List;
 
@@ -10,7 +14,9 @@ import java.util.List;
  * iommufd_ctx}, {@code main.c}). It owns the object table, the session's memory as MAP sees it, the
  * accounting mode, and the command layers: {@link #ioas()}, and — for a context created over an
  * {@link IommufdPlatform} — {@link #devices()} (bind, attach / replace / detach, GET_HW_INFO),
- * {@link #hwpts()} (HWPT_ALLOC), {@link #invalidation()}, {@link #dirty()} and {@link #viommus()}.
+ * {@link #hwpts()} (HWPT_ALLOC), {@link #invalidation()}, {@link #dirty()}, {@link #viommus()} and
+ * {@link #eventQueues()} (FAULT and VEVENTQ objects; page requests and vEVENTs reach them through
+ * {@link IommufdEventRouter}).
  * Without a platform those answer ENODEV.
  *
  * <p>{@link #close()} destroys every object leaves first, as {@code iommufd_fops_release} does, so
@@ -31,6 +37,8 @@ public final class IommufdContext implements AutoCloseable {
     private final HwptInvalidation invalidation;
     private final DirtyTracking dirty;
     private final ViommuCommands viommus;
+    private final EventQueueCommands eventQueues;
+    private volatile QueueListener queueListener = QueueListener.NONE;
     private volatile boolean closed;
     /** {@code IOPT_PAGES_ACCOUNT_MM} when true, else per user (the {@code /dev/iommu} default). */
     private boolean accountPerProcess;
@@ -57,6 +65,7 @@ public final class IommufdContext implements AutoCloseable {
         this.invalidation = new HwptInvalidation(this);
         this.dirty = new DirtyTracking(this);
         this.viommus = new ViommuCommands(this);
+        this.eventQueues = new EventQueueCommands(this);
     }
 
     /**
@@ -99,6 +108,100 @@ public final class IommufdContext implements AutoCloseable {
     public ViommuCommands viommus() {
         checkOpen();
         return viommus;
+    }
+
+    /** FAULT_QUEUE_ALLOC and VEVENTQ_ALLOC, and the reads / writes of their queues. */
+    public EventQueueCommands eventQueues() {
+        checkOpen();
+        return eventQueues;
+    }
+
+    /** Who is told when a FAULT object or VEVENTQ of this context becomes readable (EPOLLIN). */
+    public void setQueueListener(QueueListener listener) {
+        queueListener = listener == null ? QueueListener.NONE : listener;
+    }
+
+    QueueListener queueListener() {
+        return queueListener;
+    }
+
+    /** Whether {@code device} is bound to this context (its page requests go to its fault queues). */
+    public boolean hasDevice(DeviceInfo device) {
+        return !closed && deviceObject(device) != null;
+    }
+
+    /** The DEVICE object bound here for {@code device}, or null. */
+    private DeviceObject deviceObject(DeviceInfo device) {
+        for (IommufdObject o : objects.objects()) {
+            if (o instanceof DeviceObject d && d.info().equals(device)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code find_fault_handler}: queues {@code request} of {@code device} in the FAULT object of
+     * the HWPT attached at its PASID — for a PASID with no attachment of its own on a unit whose
+     * PASID table belongs to the guest (SMMUv3, {@code user_pasid_table}), at the RID's nested HWPT
+     * — or at the RID for a request without PASID.
+     *
+     * @return whether a fault queue took it; false means nobody will answer it
+     */
+    boolean routePageRequest(DeviceInfo device, PageRequest request) {
+        DeviceObject dev = closed ? null : deviceObject(device);
+        if (dev == null) {
+            return false;
+        }
+        synchronized (dev) {
+            int attachment = request.pasid();
+            Hwpt h = dev.attachmentsLocked().get(attachment);
+            if (h == null && attachment != DeviceInfo.NO_PASID
+                    && IommuDriver.KIND_ARM_SMMUV3.equals(dev.unit().kind())) {
+                Hwpt rid = dev.attachmentsLocked().get(DeviceInfo.NO_PASID);
+                if (rid instanceof HwptNested) {
+                    h = rid;
+                    attachment = DeviceInfo.NO_PASID;
+                }
+            }
+            FaultQueueObject fault = h == null ? null : h.faultQueue();
+            if (fault == null) {
+                return false;
+            }
+            fault.add(dev, attachment, request);
+            return true;
+        }
+    }
+
+    /**
+     * {@code arm_vmaster_report_event}: a fault of {@code device} whose RID is attached to a nested
+     * HWPT of a vIOMMU with a vDEVICE for it becomes a vEVENT in the vIOMMU's queue of that type,
+     * when the unit's driver would report it ({@link Smmuv3Vevent}); without a queue it is dropped.
+     *
+     * @return whether a vEVENT was queued
+     */
+    boolean routeFault(FaultEvent event) {
+        DeviceObject dev = closed ? null : deviceObject(event.device());
+        if (dev == null) {
+            return false;
+        }
+        Hwpt h;
+        Vdevice vdev;
+        synchronized (dev) {
+            h = dev.attachmentsLocked().get(DeviceInfo.NO_PASID);
+            vdev = dev.vdevice();
+        }
+        if (!(h instanceof HwptNested nested) || nested.viommu() == null || vdev == null
+                || vdev.viommu() != nested.viommu()) {
+            return false;
+        }
+        byte[] data = Smmuv3Vevent.of(dev.unit().kind(), event.record(), vdev.virtId());
+        VeventqObject q = data == null ? null : nested.viommu().veventq(VeventqObject.TYPE_ARM_SMMUV3);
+        if (q == null) {
+            return false;
+        }
+        q.report(data);
+        return true;
     }
 
     public ContextOptions options() {

@@ -167,16 +167,28 @@ public final class PageFaultQueue {
 
     /** Takes every group of {@code devId} out — partial, queued and delivered — to be answered INVALID. */
     public synchronized List<Group> detach(int devId) {
+        return detach(devId, g -> true);
+    }
+
+    /**
+     * Takes the groups of {@code devId} that {@code which} selects out — partial (cookie 0), queued
+     * and delivered: those that came through one attachment of the device (the kernel's
+     * {@code iommufd_auto_response_faults} matches the group's attach handle).
+     */
+    public synchronized List<Group> detach(int devId, java.util.function.Predicate<Group> which) {
         List<Group> out = new ArrayList<>();
         for (Iterator<Map.Entry<GroupKey, List<PageFault>>> it = partial.entrySet().iterator(); it.hasNext();) {
             Map.Entry<GroupKey, List<PageFault>> e = it.next();
             if (e.getKey().devId() == devId) {
-                out.add(new Group(0, devId, e.getKey().pasid(), e.getKey().grpid(), e.getValue()));
-                it.remove();
+                Group g = new Group(0, devId, e.getKey().pasid(), e.getKey().grpid(), e.getValue());
+                if (which.test(g)) {
+                    out.add(g);
+                    it.remove();
+                }
             }
         }
-        queued.removeIf(g -> g.devId() == devId && out.add(g));
-        delivered.values().removeIf(g -> g.devId() == devId && out.add(g));
+        queued.removeIf(g -> g.devId() == devId && which.test(g) && out.add(g));
+        delivered.values().removeIf(g -> g.devId() == devId && which.test(g) && out.add(g));
         return out;
     }
 

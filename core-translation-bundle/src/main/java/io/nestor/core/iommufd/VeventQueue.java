@@ -78,6 +78,22 @@ public final class VeventQueue {
         return events.size();
     }
 
+    /**
+     * Reads up to {@code max} whole events, oldest first, each as its header followed by its data
+     * (the lost-events header alone): what successive reads return, one event apart.
+     */
+    public synchronized java.util.List<byte[]> readEvents(int max) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        while (out.size() < max) {
+            Event next = events.isEmpty() ? lost : events.peekFirst();
+            if (next == null) {
+                break;
+            }
+            out.add(read(next.size()));
+        }
+        return out;
+    }
+
     /** Reads whole events (header and data), oldest first, while they fit in {@code count} bytes. */
     public synchronized byte[] read(int count) {
         if (count < 0) {

@@ -21,6 +21,8 @@ public final class Viommu extends IommufdObject {
     private ViommuDescriptor descriptor;
     /** virt_id → vDEVICE; guarded by this. */
     private final Map<Long, Vdevice> vdevices = new HashMap<>();
+    /** veventq type → its queue (at most one per type); guarded by this. */
+    private final Map<Integer, VeventqObject> veventqs = new HashMap<>();
 
     Viommu(ObjectTable table, DriverRegistry registry, IommuUnit unit) {
         super(ObjectType.VIOMMU);
@@ -67,6 +69,19 @@ public final class Viommu extends IommufdObject {
 
     synchronized void removeVdevice(Vdevice v) {
         vdevices.remove(v.virtId(), v);
+    }
+
+    /** The queue of {@code type} ({@code iommufd_viommu_find_veventq}), or null. */
+    synchronized VeventqObject veventq(int type) {
+        return veventqs.get(type);
+    }
+
+    synchronized void addVeventq(VeventqObject q) {
+        veventqs.put(q.veventType(), q);
+    }
+
+    synchronized void removeVeventq(VeventqObject q) {
+        veventqs.remove(q.veventType(), q);
     }
 
     @Override

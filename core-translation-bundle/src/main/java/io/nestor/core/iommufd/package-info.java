@@ -10,14 +10,18 @@
  * {@code hw_pagetable.c} → {@code HwptPaging}, {@code HwptNested}, {@code HwptCommands},
  * {@code HwptInvalidation}, {@code DirtyTracking}; {@code device.c} → {@code DeviceObject},
  * {@code DeviceAttach}, {@code DeviceCommands} (with {@code GET_HW_INFO}); {@code viommu.c} →
- * {@code Viommu}, {@code Vdevice}, {@code ViommuCommands}. Driver-allocated paging domains are
+ * {@code Viommu}, {@code Vdevice}, {@code ViommuCommands}; {@code eventq.c} / {@code fault.c} →
+ * {@code FaultQueueObject} ({@code PageFaultQueue}), {@code VeventqObject} ({@code VeventQueue}),
+ * {@code EventQueueCommands}; the iommu core's fault dispatch ({@code io-pgfault.c}) and the SMMUv3
+ * driver's vEVENT report → {@code IommufdEventRouter}, {@code Smmuv3Vevent}. Driver-allocated paging domains are
  * {@code DriverPagingDomain}s (the driver's root, the core's tables below it, flush before free);
  * devices are claimed platform-wide through {@code DeviceBindings}, which every context of a
  * platform shares ({@code IommufdPlatform}).
  *
  * <p>Lock order: device → context table → one IOAS's page table → paging domain → page-table
  * builder → page allocator; a driver call (through the unit's lease) may come under any of them
- * but the table's. No two IOAS locks are ever held together (COPY gathers the source's pages, lets
+ * but the table's. The fault path: device → FAULT object's routes → its queue; responses and
+ * auto-INVALID answers go to the driver with the device lock at most. No two IOAS locks are ever held together (COPY gathers the source's pages, lets
  * go, then maps).
  *
  * <p>Internal to the core bundle; not exported.

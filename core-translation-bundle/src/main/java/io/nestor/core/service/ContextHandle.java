@@ -26,6 +26,11 @@ final class ContextHandle {
         this.context = context;
     }
 
+    /** The handle the session gave the context (its "descriptor"). */
+    int handle() {
+        return handle;
+    }
+
     IommufdContext context() {
         return context;
     }

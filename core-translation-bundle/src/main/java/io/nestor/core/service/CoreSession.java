@@ -176,6 +176,11 @@ final class CoreSession implements Session {
         }
     }
 
+    /** The session service that opened this session (the platform's shared iommufd side). */
+    SessionManager manager() {
+        return manager;
+    }
+
     /**
      * Creates one object under the session's quotas: checks that the session is open and that one
      * more object (and {@code bytes} more memory) fits, then runs {@code create}, all under the
@@ -218,10 +223,6 @@ final class CoreSession implements Session {
     @Override
     public SessionVfioDevices vfioDevices() {
         return vfioDevices;
-    }
-
-    SessionManager manager() {
-        return manager;
     }
 
     @Override

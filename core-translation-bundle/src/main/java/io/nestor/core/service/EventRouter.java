@@ -38,7 +38,8 @@ final class EventRouter implements UnitEventListener, PlatformListener {
     public void pageRequest(PageRequestEvent event) {
         String device = event.device().name();
         for (CoreSession s : sessions.get()) {
-            if (s.dma().drives(event.device())) {
+            // a device bound to one of the session's iommufd contexts has its requests in fault queues
+            if (s.dma().drives(event.device()) && !s.iommufd().hasDevice(event.device())) {
                 s.events().pageRequest(new DevicePageRequest(event.unit(), device, event.request(), event.record(),
                         event.sequence()));
             }

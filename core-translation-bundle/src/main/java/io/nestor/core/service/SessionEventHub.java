@@ -45,6 +45,8 @@ final class SessionEventHub implements SessionEvents {
             session.holdLease();
             subscriptions.add(s);
         }
+        // what the fault queues and VEVENTQs kept while nobody listened, as a read() would return it
+        session.iommufd().deliverPendingEvents();
         return s;
     }
 
@@ -58,6 +60,14 @@ final class SessionEventHub implements SessionEvents {
 
     void pageRequest(DevicePageRequest request) {
         deliver(l -> l.pageRequest(request));
+    }
+
+    void pageFault(int iommufd, int faultId, byte[] pgfault) {
+        deliver(l -> l.pageFault(iommufd, faultId, pgfault.clone()));
+    }
+
+    void vevent(int iommufd, int veventqId, byte[] vevent) {
+        deliver(l -> l.vevent(iommufd, veventqId, vevent.clone()));
     }
 
     void unitChanged(UnitStatus unit) {

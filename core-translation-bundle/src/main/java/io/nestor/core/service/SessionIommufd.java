@@ -67,6 +67,7 @@ final class SessionIommufd implements Iommufd {
                     session.manager().iommufdPlatform());
             int handle = nextHandle.getAndIncrement();
             contexts.put(handle, new ContextHandle(handle, context));
+            context.setQueueListener(new SessionQueueReader(session, handle, context));
             return handle;
         });
     }
@@ -107,6 +108,49 @@ final class SessionIommufd implements Iommufd {
             c.destroy(id);
             return null;
         });
+    }
+
+    @Override
+    public int faultQueueAlloc(int iommufd, int flags) {
+        return with(iommufd, c -> session.createCounted(0, () -> c.eventQueues().faultQueueAlloc(flags)));
+    }
+
+    @Override
+    public int faultRespond(int iommufd, int faultId, byte[] responses) {
+        byte[] copy = responses.clone();
+        return with(iommufd, c -> c.eventQueues().faultRespond(faultId, copy));
+    }
+
+    @Override
+    public int veventqAlloc(int iommufd, int flags, int viommuId, int type, int veventqDepth) {
+        return with(iommufd, c -> session.createCounted(0,
+                () -> c.eventQueues().veventqAlloc(flags, viommuId, type, veventqDepth, 0)));
+    }
+
+    /**
+     * The context behind {@code iommufd} (the shell's and tests' view of the core objects).
+     *
+     * @throws IommuException EBADF for a handle the session does not hold
+     */
+    IommufdContext context(int iommufd) {
+        return with(iommufd, c -> c);
+    }
+
+    /** Whether {@code device} is bound to one of the session's contexts. */
+    boolean hasDevice(io.nestor.api.driver.DeviceInfo device) {
+        for (ContextHandle c : contexts.values()) {
+            if (c.context().hasDevice(device)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Delivers what the session's event queues hold to its subscribers (a new subscription's start). */
+    void deliverPendingEvents() {
+        for (ContextHandle c : contexts.values()) {
+            new SessionQueueReader(session, c.handle(), c.context()).deliverAll();
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.nestor.api.session.Session;
 import io.nestor.api.session.SessionService;
 import io.nestor.core.dma.DeviceDma;
 import io.nestor.core.iommufd.DeviceBindings;
+import io.nestor.core.iommufd.IommufdEventRouter;
 import io.nestor.core.iommufd.IommufdPlatform;
 import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.pci.PciFunction;
@@ -50,6 +51,8 @@ public final class SessionManager implements SessionService, AutoCloseable {
     private final HostRegions hostMemory;
     private final DeviceDma deviceDma;
     private final EventRouter router;
+    /** Page requests and faults of devices bound to sessions' iommufd contexts, to their queues. */
+    private final IommufdEventRouter iommufdRouter;
     /**
      * The platform's iommufd side shared by every session: device ownership (a device is bound to
      * one iommufd context or VFIO container at a time) and the structure pages of paging domains.
@@ -97,6 +100,8 @@ public final class SessionManager implements SessionService, AutoCloseable {
         this.router = new EventRouter(registry, this::openSessions);
         registry.faults().addListener(router);
         registry.addListener(router);
+        this.iommufdRouter = new IommufdEventRouter(iommufdPlatform);
+        registry.faults().addListener(iommufdRouter);
     }
 
     public SessionSettings settings() {
@@ -191,6 +196,7 @@ public final class SessionManager implements SessionService, AutoCloseable {
         }
         registry.faults().removeListener(router);
         registry.removeListener(router);
+        registry.faults().removeListener(iommufdRouter);
         deviceDma.close();
         scheduler.shutdownNow();
         try {

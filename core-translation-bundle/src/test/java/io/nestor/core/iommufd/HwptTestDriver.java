@@ -27,13 +27,21 @@ import java.util.function.LongFunction;
  * reads (a real driver reads them from memory), every call recorded, and failures injectable per
  * operation. Unlike a real driver it keeps state; it exists only for tests.
  */
-class HwptTestDriver implements IommuDriver {
+public class HwptTestDriver implements IommuDriver {
     static final int NESTED_DATA_TYPE = 0xdead;
     static final String TAGS = "tag";
 
     final String kind;
     final PageTableFormat format = TestPageTableFormat.granule4k();
     final List<String> calls = new CopyOnWriteArrayList<>();
+    /** Page responses the host-driver half sent: "device pasid grpid stall code". */
+    public final List<String> responses = new CopyOnWriteArrayList<>();
+    /** The event id the hardware half writes into a fault's 32-byte record (SMMUv3 layout). */
+    volatile int eventId = 0x10;
+    /** Whether the recorded event says stage 2 (EVTQ_1_S2). */
+    volatile boolean stage2Event;
+    /** Whether the page request queue is full (the request is not recorded). */
+    volatile boolean pageRequestQueueFull;
     /** Operation name → errno to fail it with (once per entry in the map, until removed). */
     final Map<String, Errno> failing = new ConcurrentHashMap<>();
     /** "unit/sid/pasid" → domain attached. */
@@ -44,7 +52,7 @@ class HwptTestDriver implements IommuDriver {
     volatile long capabilities = HwInfo.CAP_DIRTY_TRACKING;
     volatile byte[] hwInfoData = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
-    HwptTestDriver(String kind) {
+    public HwptTestDriver(String kind) {
         this.kind = kind;
     }
 
@@ -240,5 +248,27 @@ class HwptTestDriver implements IommuDriver {
             }
         }
         return n;
+    }
+
+    @Override
+    public byte[] recordPageRequest(UnitContext unit, DeviceInfo device, io.nestor.api.translation.PageRequest request) {
+        return pageRequestQueueFull ? new byte[0] : new byte[16];
+    }
+
+    @Override
+    public void pageResponse(UnitContext unit, DeviceInfo device, io.nestor.api.translation.PageResponse response) {
+        responses.add(device.name() + " " + response.pasid() + " " + response.groupIndex() + " " + response.stall()
+                + " " + response.code());
+        unit.completePageRequest(device.sourceId(), response);
+    }
+
+    /** An SMMUv3-shaped event: id in bits 7:0, StreamID in 63:32, S2 at bit 103, input address in dword 2. */
+    @Override
+    public byte[] recordFault(UnitContext unit, DeviceInfo device, int pasid, io.nestor.api.translation.Fault fault) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, eventId | ((long) device.sourceId() << 32));
+        b.putLong(8, stage2Event ? 1L << 39 : 0);
+        b.putLong(16, fault.iova());
+        return b.array();
     }
 }

@@ -174,7 +174,8 @@ class SessionManagerTest {
         MemoryRegionInfo f = s.memory().create(0x1000, "leased");
         int fd = s.iommufd().open();
         s.iommufd().ioasAlloc(fd, 0);
-        for (int i = 0; i < 1000 && s.isOpen(); i++) {
+        // the release closes the session first, then its contexts, then its regions' files
+        for (int i = 0; i < 1000 && (s.isOpen() || Files.exists(Path.of(f.filePath()))); i++) {
             Thread.sleep(10);
         }
         assertFalse(s.isOpen(), "the lease ran out");

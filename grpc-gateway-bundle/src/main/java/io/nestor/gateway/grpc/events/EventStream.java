@@ -12,6 +12,7 @@ import io.nestor.gateway.grpc.platform.PlatformMessages;
 import io.nestor.gateway.grpc.proto.Event;
 import io.nestor.gateway.grpc.proto.PageFaultEvent;
 import io.nestor.gateway.grpc.proto.UnitStateEvent;
+import io.nestor.gateway.grpc.proto.VEventEvent;
 import java.util.ArrayDeque;
 
 /**
@@ -73,6 +74,18 @@ final class EventStream implements SessionEventListener {
     public void pageRequest(DevicePageRequest request) {
         offer(Event.newBuilder().setPageFault(PageFaultEvent.newBuilder()
                 .setPgfault(ByteString.copyFrom(PgfaultRecord.encode(request)))));
+    }
+
+    @Override
+    public void pageFault(int iommufd, int faultId, byte[] pgfault) {
+        offer(Event.newBuilder().setPageFault(PageFaultEvent.newBuilder().setIommufd(iommufd).setFaultId(faultId)
+                .setPgfault(ByteString.copyFrom(pgfault))));
+    }
+
+    @Override
+    public void vevent(int iommufd, int veventqId, byte[] vevent) {
+        offer(Event.newBuilder().setVevent(VEventEvent.newBuilder().setIommufd(iommufd).setVeventqId(veventqId)
+                .setVevent(ByteString.copyFrom(vevent))));
     }
 
     @Override

@@ -10,8 +10,10 @@ import java.nio.ByteOrder;
  * {@code flags, dev_id, pasid, grpid, perm, __reserved} as u32, {@code addr} u64, {@code length}
  * and {@code cookie} u32 — what a VMM reads from a fault queue's fd.
  *
- * <p>Until sessions bind devices and allocate fault queues, {@code dev_id} and {@code cookie} are 0:
- * the request is not yet tied to an iommufd device object or a queue that could take the response.
+ * <p>This encoding serves page requests of devices the session drives without having bound them to
+ * one of its iommufd contexts: {@code dev_id} and {@code cookie} are 0, as no device object or
+ * fault queue stands behind them. A bound device's requests go through its HWPT's fault queue and
+ * arrive with the queue's own records (real {@code dev_id}, {@code cookie}, {@code fault_id}).
  * {@code length} is the kernel's hint, 0.
  */
 final class PgfaultRecord {

@@ -34,6 +34,10 @@ import io.nestor.api.iommufd.IovaRanges;
 import io.nestor.gateway.grpc.error.UnaryCall;
 import io.nestor.gateway.grpc.proto.DestroyRequest;
 import io.nestor.gateway.grpc.proto.DestroyResponse;
+import io.nestor.gateway.grpc.proto.FaultQueueAllocRequest;
+import io.nestor.gateway.grpc.proto.FaultQueueAllocResponse;
+import io.nestor.gateway.grpc.proto.FaultRespondRequest;
+import io.nestor.gateway.grpc.proto.FaultRespondResponse;
 import io.nestor.gateway.grpc.proto.IoasAllocRequest;
 import io.nestor.gateway.grpc.proto.IoasAllocResponse;
 import io.nestor.gateway.grpc.proto.IoasAllowIovasRequest;
@@ -55,7 +59,12 @@ import io.nestor.gateway.grpc.proto.IommufdOpenResponse;
 import io.nestor.gateway.grpc.proto.IovaRange;
 import io.nestor.gateway.grpc.proto.OptionRequest;
 import io.nestor.gateway.grpc.proto.OptionResponse;
+import io.nestor.gateway.grpc.proto.PageResponse;
+import io.nestor.gateway.grpc.proto.VeventqAllocRequest;
+import io.nestor.gateway.grpc.proto.VeventqAllocResponse;
 import io.nestor.gateway.grpc.session.CallSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,7 +73,9 @@ import java.util.List;
  * kernel-shaped record of {@code io.nestor.api.iommufd} and calls the calling session's
  * {@link Iommufd}. Vendor payloads pass through as the kernel's little-endian structs; the out
  * values an ioctl writes back on failure ({@code entry_num} of HWPT_INVALIDATE) travel in the
- * error's ErrorInfo metadata. RPCs not overridden here answer gRPC's own UNIMPLEMENTED.
+ * error's ErrorInfo metadata. FaultQueueAlloc, FaultRespond and VeventqAlloc are served; the
+ * queues' records arrive on {@code Events.Subscribe}. VfioIoas (the VFIO compat IOAS) is not served
+ * yet and answers gRPC's own UNIMPLEMENTED.
  */
 public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
 
@@ -91,6 +102,33 @@ public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
             iommufd().destroy(request.getIommufd(), request.getId());
             return DestroyResponse.getDefaultInstance();
         });
+    }
+
+    @Override
+    public void faultQueueAlloc(FaultQueueAllocRequest request, StreamObserver<FaultQueueAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> FaultQueueAllocResponse.newBuilder()
+                .setOutFaultId(iommufd().faultQueueAlloc(request.getIommufd(), request.getFlags())).build());
+    }
+
+    /** write() of the responses as {@code struct iommu_hwpt_page_response} records, little-endian. */
+    @Override
+    public void faultRespond(FaultRespondRequest request, StreamObserver<FaultRespondResponse> responses) {
+        UnaryCall.answer(responses, () -> {
+            ByteBuffer records = ByteBuffer.allocate(request.getResponsesCount() * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (PageResponse r : request.getResponsesList()) {
+                records.putInt(r.getCookie()).putInt(r.getCode());
+            }
+            int bytes = iommufd().faultRespond(request.getIommufd(), request.getFaultId(), records.array());
+            return FaultRespondResponse.newBuilder().setCount(bytes / 8).build();
+        });
+    }
+
+    @Override
+    public void veventqAlloc(VeventqAllocRequest request, StreamObserver<VeventqAllocResponse> responses) {
+        UnaryCall.answer(responses, () -> VeventqAllocResponse.newBuilder()
+                .setOutVeventqId(iommufd().veventqAlloc(request.getIommufd(), request.getFlags(),
+                        request.getViommuId(), request.getType(), request.getVeventqDepth()))
+                .build());
     }
 
     @Override

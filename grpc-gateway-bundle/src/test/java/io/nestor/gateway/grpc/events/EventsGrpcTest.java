@@ -8,35 +8,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.nestor.api.driver.DeviceInfo;
+import io.grpc.stub.StreamObserver;
 import io.nestor.api.session.SessionQuotas;
-import io.nestor.api.translation.PageResponse;
-import io.nestor.api.translation.PageResponseCode;
-import io.nestor.driver.vtd.VtdDriver;
+import io.nestor.gateway.grpc.CoreGateway;
+import io.nestor.gateway.grpc.proto.AttachIommufdPtRequest;
+import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
+import io.nestor.gateway.grpc.proto.DmaGrpc;
 import io.nestor.gateway.grpc.proto.DmaPageRequest;
 import io.nestor.gateway.grpc.proto.DmaPageResponse;
 import io.nestor.gateway.grpc.proto.DmaSource;
+import io.nestor.gateway.grpc.proto.Event;
+import io.nestor.gateway.grpc.proto.EventsGrpc;
+import io.nestor.gateway.grpc.proto.FaultQueueAllocRequest;
+import io.nestor.gateway.grpc.proto.FaultRespondRequest;
+import io.nestor.gateway.grpc.proto.HwptAllocRequest;
+import io.nestor.gateway.grpc.proto.IoasAllocRequest;
+import io.nestor.gateway.grpc.proto.IommufdGrpc;
+import io.nestor.gateway.grpc.proto.SubscribeRequest;
+import io.nestor.gateway.grpc.proto.TranslateRequest;
+import io.nestor.gateway.grpc.proto.VfioDeviceGrpc;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
-import io.grpc.stub.StreamObserver;
-import io.nestor.gateway.grpc.CoreGateway;
-import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
-import io.nestor.gateway.grpc.proto.DmaGrpc;
-import io.nestor.gateway.grpc.proto.Event;
-import io.nestor.gateway.grpc.proto.EventsGrpc;
-import io.nestor.gateway.grpc.proto.SubscribeRequest;
-import io.nestor.gateway.grpc.proto.TranslateRequest;
-import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,35 +177,45 @@ class EventsGrpcTest {
     }
 
     @Test
-    void aPageRequestReachesTheStreamAndIsAnsweredByTheUnitsResponse() throws Exception {
+    void aPageRequestGoesThroughTheFaultQueueToTheStreamAndFaultRespondAnswersTheDevice() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("svm", 0);
         Collector events = new Collector();
         EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
-        core.bind(id, CoreGateway.PRI_DEVICE);
+        CoreGateway.Bound dev = core.bind(id, CoreGateway.PRI_DEVICE);
+        IommufdGrpc.IommufdBlockingStub iommufd = IommufdGrpc.newBlockingStub(core.as(id));
+        int ioas = iommufd.ioasAlloc(IoasAllocRequest.newBuilder().setIommufd(dev.iommufd()).build()).getOutIoasId();
+        int faultId = iommufd.faultQueueAlloc(FaultQueueAllocRequest.newBuilder().setIommufd(dev.iommufd()).build())
+                .getOutFaultId();
+        int hwpt = iommufd.hwptAlloc(HwptAllocRequest.newBuilder().setIommufd(dev.iommufd()).setDevId(dev.devId())
+                .setPtId(ioas).setFlags(4 /* IOMMU_HWPT_ALLOC_FAULT_ID_VALID */).setFaultId(faultId).build())
+                .getOutHwptId();
+        VfioDeviceGrpc.newBlockingStub(core.as(id)).attachIommufdPt(AttachIommufdPtRequest.newBuilder()
+                .setDevice(CoreGateway.PRI_DEVICE).setPtId(hwpt).build());
         ExecutorService device = Executors.newSingleThreadExecutor();
         try {
             Future<DmaPageResponse> answer = device.submit(() -> DmaGrpc.newBlockingStub(core.as(id))
                     .pageRequest(DmaPageRequest.newBuilder()
-                            .setSource(DmaSource.newBuilder().setDevice(CoreGateway.PRI_DEVICE).setPasidValid(true)
-                                    .setPasid(7))
+                            .setSource(DmaSource.newBuilder().setDevice(CoreGateway.PRI_DEVICE))
                             .setAddr(0x7f00_0000_1000L).setPerm(3).setGrpid(5).setLastPage(true).build()));
             Event e = events.events.poll(10, TimeUnit.SECONDS);
             assertNotNull(e, "the page request is delivered");
+            assertEquals(dev.iommufd(), e.getPageFault().getIommufd());
+            assertEquals(faultId, e.getPageFault().getFaultId());
             ByteBuffer pgfault = e.getPageFault().getPgfault().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             assertEquals(40, pgfault.remaining());
-            assertEquals(3, pgfault.getInt(0), "PASID_VALID | LAST_PAGE");
-            assertEquals(7, pgfault.getInt(8));
+            assertEquals(2, pgfault.getInt(0), "LAST_PAGE, no PASID");
+            assertEquals(dev.devId(), pgfault.getInt(4));
             assertEquals(5, pgfault.getInt(12));
             assertEquals(3, pgfault.getInt(16));
             assertEquals(0x7f00_0000_1000L, pgfault.getLong(24));
+            int cookie = pgfault.getInt(36);
+            assertEquals(1, cookie);
 
-            // The host driver answers the group, as the fault queue's owner would make it do.
-            DeviceInfo pri = core.registry.devices().stream().filter(d -> d.name().equals(CoreGateway.PRI_DEVICE))
-                    .findFirst().orElseThrow();
-            new VtdDriver().pageResponse(core.registry.runtimeUnit("dmar0").orElseThrow(), pri,
-                    new PageResponse(7, 5, false, PageResponseCode.SUCCESS));
-            assertEquals(0, answer.get(10, TimeUnit.SECONDS).getCode());
+            assertEquals(1, iommufd.faultRespond(FaultRespondRequest.newBuilder().setIommufd(dev.iommufd())
+                    .setFaultId(faultId).addResponses(io.nestor.gateway.grpc.proto.PageResponse.newBuilder()
+                            .setCookie(cookie).setCode(0)).build()).getCount());
+            assertEquals(0, answer.get(10, TimeUnit.SECONDS).getCode(), "SUCCESS reached the device");
         } finally {
             device.shutdownNow();
         }

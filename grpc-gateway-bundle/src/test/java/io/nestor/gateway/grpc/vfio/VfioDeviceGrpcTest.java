@@ -88,6 +88,12 @@ class VfioDeviceGrpcTest {
         fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> b.devices.bindIommufd(bind(CoreGateway.VTD_DEVICE,
                 b.fd).toBuilder().setFlags(1).build()));
 
+        // with two contexts open, a dev_id must say which one it belongs to
+        fails(Status.Code.INVALID_ARGUMENT, "EINVAL", () -> a.dma.translate(io.nestor.gateway.grpc.proto
+                .TranslateRequest.newBuilder().addRequests(io.nestor.gateway.grpc.proto.DmaRequest.newBuilder()
+                        .setSource(DmaSource.newBuilder().setDevId(dev)).setPerm(1)).build()));
+        fails(Status.Code.NOT_FOUND, "ENOENT", () -> a.translate(dev + 1, -1, 0x1000)); // no such DEVICE
+
         VfioDeviceEntry mine = entry(a, NIC);
         assertTrue(mine.getBound() && mine.getBoundByCaller());
         assertEquals("dmar0", mine.getUnit());
