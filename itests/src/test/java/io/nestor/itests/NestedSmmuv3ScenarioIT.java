@@ -38,7 +38,9 @@ import org.osgi.framework.BundleContext;
  * guest's linear CD table (one CD) and VMSAv8-64 4 KiB stage-1 table written into guest RAM through
  * {@code Memory.Write}, a nested HWPT from the guest STE ({@code iommu_hwpt_arm_smmuv3}) attached,
  * then the device's DMA through both stages, a guest change that a raw CMD_TLBI_NH_VA through the
- * vIOMMU makes visible, and a translation fault with its SMMUv3 event record on the event stream.
+ * vIOMMU makes visible, and a translation fault with its SMMUv3 event record on the event stream —
+ * once as the host's DeviceFaultEvent, and, with a vEVENTQ on the vIOMMU, as the guest's vEVENT
+ * whose StreamID is the vSID.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -146,6 +148,21 @@ public class NestedSmmuv3ScenarioIT {
                 assertEquals(ARM, event.get("device"));
                 assertEquals(UNMAPPED + 0x10, event.get("iova"));
                 assertArrayEquals("the event carries the unit's record", record, (byte[]) event.get("record"));
+
+                // With a vEVENTQ on the vIOMMU the guest gets its own event: the record with the vSID.
+                int veventq = vmm.veventqAlloc(fd, viommu, Smmuv3GuestStructs.VEVENTQ_TYPE_ARM_SMMUV3, 16);
+                assertEquals(-1L, vmm.translateOutputs(fd, dev, VmmSession.NO_PASID, new long[] {UNMAPPED + 0x20},
+                        VmmSession.PERM_READ)[0]);
+                Map<String, Object> vevent = Events.next(vmm, "vevent");
+                assertEquals((long) fd, vevent.get("iommufd"));
+                assertEquals((long) veventq, vevent.get("veventq_id"));
+                ByteBuffer v = ByteBuffer.wrap((byte[]) vevent.get("vevent")).order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals("iommufd_vevent_header + iommu_vevent_arm_smmuv3", 8 + 32, v.capacity());
+                assertEquals("header flags: no lost events", 0, v.getInt(0));
+                assertEquals("the queue's first sequence", 0, v.getInt(4));
+                assertEquals("event type", F_TRANSLATION, v.getLong(8) & 0xff);
+                assertEquals("the StreamID replaced by the vSID", VSID, v.getLong(8) >>> 32);
+                assertEquals("InputAddr", UNMAPPED + 0x20, v.getLong(8 + 16));
             } finally {
                 vmm.closeSessionQuietly();
             }

@@ -55,6 +55,7 @@ import io.nestor.gateway.grpc.proto.TranslateRequest;
 import io.nestor.gateway.grpc.proto.TranslateResponse;
 import io.nestor.gateway.grpc.proto.UnbindDeviceRequest;
 import io.nestor.gateway.grpc.proto.VdeviceAllocRequest;
+import io.nestor.gateway.grpc.proto.VeventqAllocRequest;
 import io.nestor.gateway.grpc.proto.VfioDeviceEntry;
 import io.nestor.gateway.grpc.proto.VfioDeviceGrpc;
 import io.nestor.gateway.grpc.proto.ViommuAllocRequest;
@@ -299,6 +300,12 @@ public final class GrpcVmmSession implements VmmSession {
                 .setViommuId(viommuId).setDevId(devId).setVirtId(virtId).build())).getOutVdeviceId();
     }
 
+    @Override
+    public int veventqAlloc(int fd, int viommuId, int type, int depth) {
+        return call(() -> iommufd().veventqAlloc(VeventqAllocRequest.newBuilder().setIommufd(fd).setViommuId(viommuId)
+                .setType(type).setVeventqDepth(depth).build())).getOutVeventqId();
+    }
+
     // ---- VfioDevice ---------------------------------------------------------------------------
 
     @Override
@@ -468,6 +475,8 @@ public final class GrpcVmmSession implements VmmSession {
                 break;
             case VEVENT:
                 m.put("kind", "vevent");
+                m.put("iommufd", (long) e.getVevent().getIommufd());
+                m.put("veventq_id", (long) e.getVevent().getVeventqId());
                 m.put("vevent", e.getVevent().getVevent().toByteArray());
                 break;
             case UNIT_STATE:

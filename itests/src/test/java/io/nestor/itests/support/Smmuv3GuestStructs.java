@@ -23,6 +23,8 @@ public final class Smmuv3GuestStructs {
     /** enum iommu_hwpt_invalidate_data_type: IOMMU_HWPT_INVALIDATE_DATA_ARM_SMMUV3. */
     public static final int INVALIDATE_DATA_ARM_SMMUV3 = 1;
     public static final int COMMAND_LEN = 16;
+    /** enum iommu_veventq_type: IOMMU_VEVENTQ_TYPE_ARM_SMMUV3. */
+    public static final int VEVENTQ_TYPE_ARM_SMMUV3 = 1;
     /** CMD_TLBI_NH_VA, CMD_CFGI_CD. */
     public static final int CMD_TLBI_NH_VA = 0x12;
     public static final int CMD_CFGI_CD = 0x05;

@@ -93,6 +93,9 @@ public interface VmmSession extends AutoCloseable {
     /** IOMMU_VDEVICE_ALLOC: out_vdevice_id. */
     int vdeviceAlloc(int iommufd, int viommuId, int devId, long virtId);
 
+    /** IOMMU_VEVENTQ_ALLOC: out_veventq_id; its vEVENTs arrive on the event stream. */
+    int veventqAlloc(int iommufd, int viommuId, int type, int depth);
+
     // ---- VfioDevice ---------------------------------------------------------------------------
 
     /** VFIO_DEVICE_BIND_IOMMUFD: out_devid. */
@@ -142,7 +145,7 @@ public interface VmmSession extends AutoCloseable {
      * ("device_fault", "page_fault", "vevent", "unit_state", or "end" with "status" when the stream
      * ended), "sequence", and the kind's fields by their proto names (device_fault: unit, device,
      * dev_id, pasid_valid, pasid, iova, perm, stage, reason, level, fault_address, record;
-     * unit_state: unit, state).
+     * vevent: iommufd, veventq_id, vevent; unit_state: unit, state).
      */
     Map<String, Object> nextEvent(long timeoutMillis) throws InterruptedException;
 
