@@ -4,12 +4,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.nestor.gateway.grpc.proto.ListUnitsRequest;
 import io.nestor.gateway.grpc.proto.PlatformGrpc;
 import io.nestor.gateway.grpc.proto.Unit;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +26,12 @@ public final class PlatformGrpcClient implements AutoCloseable {
 
     private static final long DEADLINE_SECONDS = 10;
 
+    private final LoopbackChannel loopback;
     private final ManagedChannel channel;
 
     public PlatformGrpcClient(int port) {
-        // A socket address, not a host name: no name resolver is involved.
-        channel = NettyChannelBuilder
-                .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                .usePlaintext()
-                .build();
+        loopback = new LoopbackChannel(port);
+        channel = loopback.channel();
     }
 
     /**
@@ -77,7 +72,7 @@ public final class PlatformGrpcClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    public void close() {
+        loopback.close();
     }
 }

@@ -4,7 +4,6 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.nestor.gateway.grpc.proto.CloseSessionRequest;
 import io.nestor.gateway.grpc.proto.CreateRegionRequest;
@@ -12,8 +11,6 @@ import io.nestor.gateway.grpc.proto.ListRegionsRequest;
 import io.nestor.gateway.grpc.proto.MemoryGrpc;
 import io.nestor.gateway.grpc.proto.OpenSessionRequest;
 import io.nestor.gateway.grpc.proto.SessionsGrpc;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,11 +21,12 @@ import java.util.concurrent.TimeUnit;
 public final class SessionGrpcClient implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 10;
 
+    private final LoopbackChannel loopback;
     private final ManagedChannel channel;
 
     public SessionGrpcClient(int port) {
-        channel = NettyChannelBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                .usePlaintext().build();
+        loopback = new LoopbackChannel(port);
+        channel = loopback.channel();
     }
 
     /** Opens a session; its id. */
@@ -78,8 +76,7 @@ public final class SessionGrpcClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        channel.shutdownNow();
-        channel.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    public void close() {
+        loopback.close();
     }
 }
