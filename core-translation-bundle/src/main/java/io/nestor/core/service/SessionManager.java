@@ -191,8 +191,16 @@ public final class SessionManager implements SessionService, AutoCloseable {
         synchronized (sessions) {
             closed = true;
         }
-        for (CoreSession s : openSessions()) {
-            s.release();
+        // The service is going away — at framework shutdown after the driver bundles stopped: releasing
+        // the sessions must not wait for drivers that will not come back (driver.wait.ms per call).
+        long driverWait = registry.driverWaitMillis();
+        registry.setDriverWaitMillis(0);
+        try {
+            for (CoreSession s : openSessions()) {
+                s.release();
+            }
+        } finally {
+            registry.setDriverWaitMillis(driverWait);
         }
         registry.faults().removeListener(router);
         registry.removeListener(router);
