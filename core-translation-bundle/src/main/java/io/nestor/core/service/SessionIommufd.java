@@ -23,6 +23,7 @@ import io.nestor.core.iommufd.HwptInvalidateCommand;
 import io.nestor.core.iommufd.IommufdObject;
 import io.nestor.core.iommufd.ObjectRef;
 import io.nestor.core.iommufd.ObjectType;
+import io.nestor.core.iommufd.ObjectTable;
 import io.nestor.core.iommufd.IoasCopyCommand;
 import io.nestor.core.iommufd.IoasMapCommand;
 import io.nestor.core.iommufd.IoasMapFileCommand;
@@ -137,6 +138,23 @@ final class SessionIommufd implements Iommufd {
     }
 
     /** Whether {@code device} is bound to one of the session's contexts. */
+    /** The published objects of every context of the session, by context then id (for the shell). */
+    List<SessionObject> objects() {
+        List<SessionObject> out = new ArrayList<>();
+        for (Map.Entry<Integer, ContextHandle> e : contexts.entrySet()) {
+            try {
+                ObjectTable table = e.getValue().context().objects();
+                for (IommufdObject o : table.objects()) {
+                    out.add(new SessionObject(session.id(), e.getKey(), o.id(), o.type(), table.users(o.id()),
+                            o.toString()));
+                }
+            } catch (IommuException closedMeanwhile) {
+                // the context closed while it was listed
+            }
+        }
+        return out;
+    }
+
     boolean hasDevice(io.nestor.api.driver.DeviceInfo device) {
         for (ContextHandle c : contexts.values()) {
             if (c.context().hasDevice(device)) {

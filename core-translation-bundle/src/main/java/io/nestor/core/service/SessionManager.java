@@ -15,6 +15,7 @@ import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.platform.PlatformComponent;
 import io.nestor.core.vfio.VfioGroupTable;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ import org.osgi.service.component.annotations.Reference;
  *
  * <p>Session ids are 128 random bits in hex: a client cannot guess another's session.
  */
-@Component(service = SessionService.class, immediate = true, configurationPid = SessionSettings.PID,
+@Component(service = {SessionService.class, SessionManager.class}, immediate = true, configurationPid = SessionSettings.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class SessionManager implements SessionService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SessionManager.class.getName());
@@ -171,6 +172,24 @@ public final class SessionManager implements SessionService, AutoCloseable {
     @Override
     public List<Session> sessions() {
         return List.copyOf(openSessions());
+    }
+
+    /**
+     * The iommufd objects of the open sessions whose id starts with {@code idPrefix} (all sessions
+     * for an empty prefix), for the operator's shell.
+     */
+    public List<SessionObject> objects(String idPrefix) {
+        List<SessionObject> out = new ArrayList<>();
+        for (CoreSession s : openSessions()) {
+            if (s.id().startsWith(idPrefix)) {
+                try {
+                    out.addAll(s.iommufd().objects());
+                } catch (IommuException closedMeanwhile) {
+                    // closed while it was listed
+                }
+            }
+        }
+        return out;
     }
 
     private List<CoreSession> openSessions() {

@@ -38,4 +38,26 @@ class SessionCommandsTest {
             assertTrue(!row.toString().contains(a.id()), "the full id is a secret");
         }
     }
+
+    @Test
+    void objectsListsEachContextsObjectsWithTheirUsers() {
+        DriverRegistry registry = new DriverRegistry(TopologyFile.embeddedDefault(), new SparsePhysicalMemory(52));
+        try (SessionManager manager = new SessionManager(registry, SessionSettings.defaults(regionDir))) {
+            Session a = manager.open("qemu-a", 0);
+            Session b = manager.open("qemu-b", 0);
+            int fd = a.iommufd().open();
+            int ioas = a.iommufd().ioasAlloc(fd, 0);
+            b.iommufd().ioasAlloc(b.iommufd().open(), 0);
+
+            SessionCommands commands = new SessionCommands(manager);
+            List<ObjectRow> mine = commands.objects(a.id().substring(0, 8));
+            assertEquals(1, mine.size());
+            assertEquals(ioas, mine.get(0).object().id());
+            assertEquals(io.nestor.core.iommufd.ObjectType.IOAS, mine.get(0).object().type());
+            assertEquals(1, mine.get(0).object().users(), "only the table holds an idle IOAS");
+            assertTrue(mine.get(0).toString().startsWith(a.id().substring(0, 8)), mine.get(0).toString());
+            assertEquals(2, commands.objects("").size(), "every session's");
+            assertEquals(List.of(), commands.objects("no-such-session"));
+        }
+    }
 }
