@@ -41,6 +41,9 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     }
 
     static TranslateResponse translate(Dma dma, TranslateRequest request) {
+        if (CompactTranslate.isCompact(request)) {
+            return CompactTranslate.translate(dma, request, DmaMessages::device);
+        }
         List<DmaRequest> batch = new ArrayList<>(request.getRequestsCount());
         for (io.nestor.gateway.grpc.proto.DmaRequest r : request.getRequestsList()) {
             batch.add(new DmaRequest(DmaMessages.device(r.getSource()), DmaMessages.pasid(r.getSource()), r.getIova(),
