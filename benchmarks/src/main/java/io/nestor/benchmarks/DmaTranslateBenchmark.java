@@ -45,8 +45,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * mapping, so the benchmark measures hits of the real path (IOTLB after the first pass).
  *
  * <p>The figure to read is the auxiliary counter {@code translations} (per second, summed over
- * threads). {@link #coreOnly} is the same batch through the session's {@link Dma} API in-process,
- * no gRPC: the core's share.
+ * threads). {@link #translateBatch} sends the per-request form (a {@code DmaRequest} message with
+ * its source per request, a {@code DmaResult} per answer), {@link #translateCompact} the same batch
+ * in the compact form (packed IOVAs, packed answer columns). {@link #coreOnly} is the same batch
+ * through the session's {@link Dma} API in-process, no gRPC: the core's share.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -64,6 +66,7 @@ public class DmaTranslateBenchmark {
     private LoopbackGateway gateway;
     private DmaGrpc.DmaBlockingStub dma;
     private TranslateRequest request;
+    private TranslateRequest compact;
     private List<io.nestor.api.dma.DmaRequest> apiRequests;
     private Dma sessionDma;
 
@@ -94,6 +97,8 @@ public class DmaTranslateBenchmark {
 
         SplittableRandom random = new SplittableRandom(42);
         TranslateRequest.Builder b = TranslateRequest.newBuilder();
+        TranslateRequest.Builder c = TranslateRequest.newBuilder().setSource(DmaSource.newBuilder().setDevice(DEVICE))
+                .addPerms(Access.READ);
         apiRequests = new ArrayList<>(batch);
         long[] pages = new long[batch];
         for (int i = 0; i < batch; i++) {
@@ -101,21 +106,26 @@ public class DmaTranslateBenchmark {
             long iova = IOVA_BASE + (pages[i] << 12) + 8 * random.nextInt(512);
             b.addRequests(DmaRequest.newBuilder().setSource(DmaSource.newBuilder().setDevice(DEVICE)).setIova(iova)
                     .setPerm(Access.READ));
+            c.addIovas(iova);
             apiRequests.add(new io.nestor.api.dma.DmaRequest(DEVICE, io.nestor.api.dma.DmaRequest.NO_PASID, iova,
                     Access.READ));
         }
         request = b.build();
+        compact = c.build();
         dma = DmaGrpc.newBlockingStub(gateway.session).withMaxInboundMessageSize(Integer.MAX_VALUE);
         sessionDma = gateway.sessions.find(gateway.sessionId).orElseThrow().dma();
 
         TranslateResponse answer = dma.translate(request);
+        TranslateResponse compactAnswer = dma.translate(compact);
         List<DmaResult> direct = sessionDma.translate(apiRequests);
         for (int i = 0; i < batch; i++) {
             long expected = PA_BASE + (pages[i] << 12) + (request.getRequests(i).getIova() & 0xfff);
             io.nestor.gateway.grpc.proto.DmaResult r = answer.getResults(i);
             if (r.getOutcomeCase() != OutcomeCase.TRANSLATION || r.getTranslation().getOutputAddress() != expected
-                    || direct.get(i).isFault() || direct.get(i).outputAddress() != expected) {
-                throw new IllegalStateException("request " + i + " answered " + r + " / " + direct.get(i)
+                    || direct.get(i).isFault() || direct.get(i).outputAddress() != expected
+                    || compactAnswer.getOutputAddresses(i) != expected || compactAnswer.getPageSizes(i) != 4096) {
+                throw new IllegalStateException("request " + i + " answered " + r + " / " + direct.get(i) + " / 0x"
+                        + Long.toHexString(compactAnswer.getOutputAddresses(i))
                         + ", expected 0x" + Long.toHexString(expected));
             }
         }
@@ -142,11 +152,19 @@ public class DmaTranslateBenchmark {
         gateway.close();
     }
 
-    /** One Translate call of {@code batch} requests over loopback. */
+    /** One Translate call of {@code batch} requests over loopback, one message per request and result. */
     @Benchmark
     public TranslateResponse translateBatch(Counters counters) {
         TranslateResponse r = dma.translate(request);
         counters.translations += r.getResultsCount();
+        return r;
+    }
+
+    /** The same batch in the compact form: one source, packed IOVAs in, packed columns out. */
+    @Benchmark
+    public TranslateResponse translateCompact(Counters counters) {
+        TranslateResponse r = dma.translate(compact);
+        counters.translations += r.getOutputAddressesCount();
         return r;
     }
 
