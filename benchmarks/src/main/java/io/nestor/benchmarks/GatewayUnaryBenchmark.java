@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -44,6 +46,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * sizes of the IoasMap request and response, the second those of IoasUnmap. It is served by the same
  * server (same event loops, executor and limits), without the session interceptor, and called on the
  * same channel with the same {@code nestor-session} metadata, so the bytes on the wire match.
+ *
+ * <p>The {@code sideBySide} group runs both at once (one thread each); see there.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -136,5 +140,25 @@ public class GatewayUnaryBenchmark {
         BytesValue a = ClientCalls.blockingUnaryCall(gateway.session, ECHO, io.grpc.CallOptions.DEFAULT, mapSized);
         BytesValue b = ClientCalls.blockingUnaryCall(gateway.session, ECHO, io.grpc.CallOptions.DEFAULT, unmapSized);
         return a.getValue().size() + b.getValue().size();
+    }
+
+    /*
+     * The same two operations run side by side, one thread each, in one JMH group: on a machine
+     * whose load changes from one benchmark to the next (other builds), both then see the same
+     * background load, and each other. Each reports its own time per operation.
+     */
+
+    @Benchmark
+    @Group("sideBySide")
+    @GroupThreads(1)
+    public long sideBySideIoasMapUnmap() {
+        return ioasMapUnmap();
+    }
+
+    @Benchmark
+    @Group("sideBySide")
+    @GroupThreads(1)
+    public int sideBySidePlainUnaryPair() {
+        return plainUnaryPair();
     }
 }
