@@ -6,7 +6,9 @@ import io.nestor.api.error.IommuException;
 /**
  * The gateway's size limits. Every message in either direction is at most
  * {@link #MAX_MESSAGE_BYTES} (the server refuses larger requests with RESOURCE_EXHAUSTED before a
- * handler runs); a read asks for at most {@link #MAX_READ_BYTES}, so that its reply fits.
+ * handler runs); a read asks for at most {@link #MAX_READ_BYTES}, so that its reply fits. The
+ * configuration may lower the limit on requests ({@link GatewayConfig#MAX_INBOUND_MESSAGE_KEY}),
+ * never raise it.
  */
 public final class GatewayLimits {
     /** 16 MiB: a batch of hundreds of thousands of translations, or 4096 pages of data. */

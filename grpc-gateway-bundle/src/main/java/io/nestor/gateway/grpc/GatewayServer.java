@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * bundle wiring ({@code NoClassDefFoundError}). {@link #close()} therefore shuts the server down
  * and waits for every owned thread to end before it returns.
  *
- * <p>Usable outside OSGi; port 0 binds an ephemeral port, see {@link #port()}.
+ * <p>Usable outside OSGi; port 0 binds an ephemeral port, see {@link #port()}. With a TLS context
+ * every connection must complete the TLS handshake (ALPN h2) before any call; plaintext HTTP/2 is
+ * then refused.
  */
 public final class GatewayServer implements AutoCloseable {
 
@@ -44,12 +47,30 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code address} and starts serving {@code services}.
+     * Binds {@code address} and starts serving {@code services} in plaintext, with the default
+     * message limit {@link GatewayLimits#MAX_MESSAGE_BYTES}.
      *
      * @throws IOException if the address cannot be bound (in use, not local); nothing is left running
      */
     public static GatewayServer start(InetSocketAddress address, List<ServerServiceDefinition> services) throws IOException {
+        return start(address, services, null, GatewayLimits.MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * Binds {@code address} and starts serving {@code services}.
+     *
+     * @param tls the server's TLS context (see {@link GatewayTls#serverContext()}), {@code null} for
+     *     plaintext
+     * @param maxInboundMessageBytes the largest request accepted; a larger one is answered
+     *     RESOURCE_EXHAUSTED before any handler runs
+     * @throws IOException if the address cannot be bound (in use, not local); nothing is left running
+     */
+    public static GatewayServer start(InetSocketAddress address, List<ServerServiceDefinition> services,
+            SslContext tls, int maxInboundMessageBytes) throws IOException {
         Objects.requireNonNull(address, "address");
+        if (tls != null && !tls.isServer()) {
+            throw new IllegalArgumentException("the gateway needs a server TLS context");
+        }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("nestor-grpc-boss", true), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0,
@@ -60,7 +81,10 @@ public final class GatewayServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
-                .maxInboundMessageSize(GatewayLimits.MAX_MESSAGE_BYTES);
+                .maxInboundMessageSize(maxInboundMessageBytes);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
         services.forEach(builder::addService);
         Server server = builder.build();
         try {

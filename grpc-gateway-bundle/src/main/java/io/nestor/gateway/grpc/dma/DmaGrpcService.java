@@ -43,6 +43,9 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     }
 
     static TranslateResponse translate(Session session, TranslateRequest request) {
+        if (CompactTranslate.isCompact(request)) {
+            return CompactTranslate.translate(session.dma(), request, s -> DmaMessages.device(session, s));
+        }
         List<DmaRequest> batch = new ArrayList<>(request.getRequestsCount());
         DmaSource previous = null;
         String device = null;
