@@ -3,11 +3,14 @@ package io.nestor.api.platform;
 import io.nestor.api.driver.DeviceInfo;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The platform topology and its live state, registered by the core as an OSGi service.
- * Every method returns a snapshot; nothing returned is mutated afterwards.
+ * Every method returns a snapshot; nothing returned is mutated afterwards. Implemented by the core
+ * only (a provider type): methods may be added in minor versions.
  */
+@ProviderType
 public interface Platform {
 
     /** Every unit in topology order. */
@@ -21,6 +24,9 @@ public interface Platform {
 
     /** Every registered driver service, bound or not. */
     List<DriverStatus> drivers();
+
+    /** The platform's counters (since 1.1). */
+    PlatformStatistics statistics();
 
     /**
      * Registers a listener that is called after any unit changes state (a driver bound or left)

@@ -95,6 +95,12 @@ public final class FaultReporter {
         return r == null ? List.of() : r.newest(limit);
     }
 
+    /** Faults the unit reported since the platform started. */
+    public long count(String unit) {
+        AtomicLong n = faultSequence.get(unit);
+        return n == null ? 0 : n.get();
+    }
+
     /** Faults of the unit that no longer fit the recent list. */
     public long overwritten(String unit) {
         RecentFaults r = recent.get(unit);

@@ -5,9 +5,11 @@ import io.nestor.api.driver.UnitFeatures;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.api.platform.CacheCounters;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.PlatformListener;
+import io.nestor.api.platform.PlatformStatistics;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.api.translation.FaultException;
@@ -15,6 +17,7 @@ import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.core.cache.CacheStatistics;
 import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.fault.FaultReporter;
 import io.nestor.core.ioasid.IoasidAllocatorTracker;
@@ -382,6 +385,21 @@ public final class DriverRegistry implements Platform, UnitHost {
                 }
             }
         }
+    }
+
+    @Override
+    public PlatformStatistics statistics() {
+        TranslationEngine e = engine;
+        List<CacheCounters> caches = new ArrayList<>();
+        for (CacheStatistics c : e.caches().statistics()) {
+            caches.add(new CacheCounters(c.cache(), c.capacity(), c.entries(), c.hits(), c.misses(), c.fills(),
+                    c.evictions(), c.invalidations(), c.invalidatedEntries()));
+        }
+        Map<String, Long> faultsByUnit = new LinkedHashMap<>();
+        for (IommuUnit u : units.values()) {
+            faultsByUnit.put(u.name(), faults.count(u.name()));
+        }
+        return new PlatformStatistics(caches, faultsByUnit, e.caches().iotlb().staleTranslationCount(), e.isStrict());
     }
 
     // ---- Platform --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.PlatformListener;
+import io.nestor.api.platform.PlatformStatistics;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.core.memory.SparsePhysicalMemory;
 import io.nestor.core.topology.Topology;
@@ -237,6 +238,11 @@ public final class PlatformComponent implements Platform {
     @Override
     public List<DriverStatus> drivers() {
         return registry.drivers();
+    }
+
+    @Override
+    public PlatformStatistics statistics() {
+        return registry.statistics();
     }
 
     @Override

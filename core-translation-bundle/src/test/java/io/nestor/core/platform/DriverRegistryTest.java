@@ -164,4 +164,24 @@ class DriverRegistryTest {
         assertEquals(UnitState.ACTIVE, unit("dmar0").state());
         assertTrue(events.isEmpty());
     }
+
+    @Test
+    void statisticsCountTheCachesAndEachUnitsFaults() {
+        RecordingDriver vtd = new RecordingDriver("intel-vtd", 1);
+        registry.addDriver(binding(vtd, "1.0.0", 0, 1));
+        TranslationResult r = new TranslationResult();
+        for (int i = 0; i < 3; i++) {
+            registry.engine().translate(0, 0x10, DeviceInfo.NO_PASID, 0x1000, Access.READ, r);
+        }
+        DeviceInfo device = registry.devices().get(0);
+        registry.faults().fault(registry.runtimeUnit("dmar0").orElseThrow(), device, -1,
+                io.nestor.api.translation.Fault.config(0x31, Access.READ, 0x1000));
+
+        io.nestor.api.platform.PlatformStatistics s = registry.statistics();
+        assertEquals(List.of("iotlb", "walk", "config"), s.caches().stream().map(c -> c.cache()).toList());
+        assertEquals(2, s.caches().get(0).hits(), "the first request walked, the next two hit");
+        assertEquals(1L, s.faultsByUnit().get("dmar0"));
+        assertEquals(0L, s.faultsByUnit().get("smmu0"));
+        assertEquals(false, s.strict());
+    }
 }

@@ -3,9 +3,11 @@ package io.nestor.gateway.grpc;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.HwInfo;
 import io.nestor.api.driver.UnitFeatures;
+import io.nestor.api.platform.CacheCounters;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.PlatformListener;
+import io.nestor.api.platform.PlatformStatistics;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
 import java.nio.ByteBuffer;
@@ -108,6 +110,15 @@ public final class InMemoryPlatform implements Platform {
     @Override
     public synchronized List<DriverStatus> drivers() {
         return List.copyOf(drivers);
+    }
+
+    /** What {@link #statistics()} answers; tests set it. */
+    public volatile PlatformStatistics statistics = new PlatformStatistics(
+            List.of(new CacheCounters("iotlb", 16384, 3, 40, 2, 3, 0, 1, 0)), Map.of("dmar0", 5L, "smmu0", 0L), 1, true);
+
+    @Override
+    public PlatformStatistics statistics() {
+        return statistics;
     }
 
     @Override

@@ -107,7 +107,7 @@ class NettyGatewayTest {
         FileDescriptorProto platformFile = FileDescriptorProto.parseFrom(
                 responses.get(1).getFileDescriptorResponse().getFileDescriptorProto(0));
         assertEquals("nestor/v1/platform.proto", platformFile.getName());
-        assertEquals(List.of("ListUnits", "ListDevices", "GetUnitInfo", "ListDrivers"),
+        assertEquals(List.of("ListUnits", "ListDevices", "GetUnitInfo", "ListDrivers", "GetStatistics"),
                 platformFile.getService(0).getMethodList().stream().map(m -> m.getName()).toList());
     }
 

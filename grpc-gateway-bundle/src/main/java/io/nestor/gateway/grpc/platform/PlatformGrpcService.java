@@ -5,6 +5,8 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.Platform;
 import io.nestor.gateway.grpc.error.UnaryCall;
+import io.nestor.gateway.grpc.proto.GetStatisticsRequest;
+import io.nestor.gateway.grpc.proto.GetStatisticsResponse;
 import io.nestor.gateway.grpc.proto.GetUnitInfoRequest;
 import io.nestor.gateway.grpc.proto.GetUnitInfoResponse;
 import io.nestor.gateway.grpc.proto.ListDevicesRequest;
@@ -70,5 +72,10 @@ public final class PlatformGrpcService extends PlatformGrpc.PlatformImplBase {
             binding.require().drivers().forEach(d -> out.addDrivers(PlatformMessages.driver(d)));
             return out.build();
         });
+    }
+
+    @Override
+    public void getStatistics(GetStatisticsRequest request, StreamObserver<GetStatisticsResponse> responses) {
+        UnaryCall.answer(responses, () -> PlatformMessages.statistics(binding.require().statistics()));
     }
 }

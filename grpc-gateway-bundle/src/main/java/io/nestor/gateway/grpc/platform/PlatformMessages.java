@@ -2,10 +2,14 @@ package io.nestor.gateway.grpc.platform;
 
 import com.google.protobuf.ByteString;
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.platform.CacheCounters;
 import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.PlatformStatistics;
 import io.nestor.api.platform.UnitStatus;
+import io.nestor.gateway.grpc.proto.CacheStatistics;
 import io.nestor.gateway.grpc.proto.Device;
 import io.nestor.gateway.grpc.proto.Driver;
+import io.nestor.gateway.grpc.proto.GetStatisticsResponse;
 import io.nestor.gateway.grpc.proto.HwInfo;
 import io.nestor.gateway.grpc.proto.Register;
 import io.nestor.gateway.grpc.proto.Unit;
@@ -97,5 +101,19 @@ public final class PlatformMessages {
                 .setServiceId(d.serviceId())
                 .addAllUnits(d.units())
                 .build();
+    }
+
+    public static GetStatisticsResponse statistics(PlatformStatistics s) {
+        GetStatisticsResponse.Builder out = GetStatisticsResponse.newBuilder()
+                .putAllFaultsByUnit(s.faultsByUnit())
+                .setStaleTranslations(s.staleTranslations())
+                .setStrict(s.strict());
+        for (CacheCounters c : s.caches()) {
+            out.addCaches(CacheStatistics.newBuilder().setCache(c.cache()).setCapacity(c.capacity())
+                    .setEntries(c.entries()).setHits(c.hits()).setMisses(c.misses()).setFills(c.fills())
+                    .setEvictions(c.evictions()).setInvalidations(c.invalidations())
+                    .setInvalidatedEntries(c.invalidatedEntries()));
+        }
+        return out.build();
     }
 }

@@ -17,6 +17,8 @@ import io.nestor.gateway.grpc.InMemoryPlatform;
 import io.nestor.gateway.grpc.InProcessGateway;
 import io.nestor.gateway.grpc.proto.Device;
 import io.nestor.gateway.grpc.proto.Driver;
+import io.nestor.gateway.grpc.proto.GetStatisticsRequest;
+import io.nestor.gateway.grpc.proto.GetStatisticsResponse;
 import io.nestor.gateway.grpc.proto.GetUnitInfoRequest;
 import io.nestor.gateway.grpc.proto.HwInfo;
 import io.nestor.gateway.grpc.proto.ListDevicesRequest;
@@ -28,10 +30,10 @@ import io.nestor.gateway.grpc.proto.Unit;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** nestor.v1.Platform on the in-process transport, answered from an {@link InMemoryPlatform}. */
 class PlatformGrpcServiceTest {
@@ -220,5 +222,20 @@ class PlatformGrpcServiceTest {
         com.google.rpc.Status status = StatusProto.fromThrowable(e);
         assertEquals(1, status.getDetailsCount());
         return status.getDetails(0).unpack(ErrorInfo.class);
+    }
+
+    @Test
+    void getStatisticsCarriesEveryCounterOfThePlatform() {
+        GetStatisticsResponse r = stub.getStatistics(GetStatisticsRequest.getDefaultInstance());
+        assertEquals(1, r.getCachesCount());
+        assertEquals("iotlb", r.getCaches(0).getCache());
+        assertEquals(16384, r.getCaches(0).getCapacity());
+        assertEquals(3, r.getCaches(0).getEntries());
+        assertEquals(40, r.getCaches(0).getHits());
+        assertEquals(2, r.getCaches(0).getMisses());
+        assertEquals(1, r.getCaches(0).getInvalidations());
+        assertEquals(java.util.Map.of("dmar0", 5L, "smmu0", 0L), r.getFaultsByUnitMap());
+        assertEquals(1, r.getStaleTranslations());
+        assertEquals(true, r.getStrict());
     }
 }
