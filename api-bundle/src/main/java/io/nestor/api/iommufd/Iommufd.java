@@ -118,6 +118,20 @@ public interface Iommufd {
      */
     long option(int iommufd, IommuOption option);
 
+    /**
+     * {@code IOMMU_VFIO_IOAS}: the context's VFIO compat IOAS, the one the legacy VFIO container
+     * ioctls use. {@code op} 0 (GET) reports its id; 1 (SET) makes {@code ioasId} the compat IOAS;
+     * 2 (CLEAR) forgets it without destroying it. The compat IOAS holds no reference: DESTROY of it
+     * succeeds and forgets it.
+     *
+     * @param ioasId read by SET only
+     * @return {@code ioas_id} as the ioctl leaves it: the compat IOAS's id for GET, {@code ioasId}
+     *     for SET and CLEAR
+     * @throws IommuException EOPNOTSUPP for an unknown op, ENODEV for GET with no compat IOAS,
+     *     ENOENT for SET of an id that is not an IOAS of the context (API 1.2)
+     */
+    int vfioIoas(int iommufd, int op, int ioasId);
+
     // ---- devices and HWPTs (API 1.1) ----
 
     /**

@@ -17,7 +17,7 @@ import java.util.List;
  * {@link #hwpts()} (HWPT_ALLOC), {@link #invalidation()}, {@link #dirty()}, {@link #viommus()} and
  * {@link #eventQueues()} (FAULT and VEVENTQ objects; page requests and vEVENTs reach them through
  * {@link IommufdEventRouter}).
- * Without a platform those answer ENODEV.
+ * Without a platform those answer ENODEV. It also keeps the VFIO compat IOAS ({@link #vfioIoas}).
  *
  * <p>{@link #close()} destroys every object leaves first, as {@code iommufd_fops_release} does, so
  * every device is detached (PASIDs, then the RID) and released, and every domain page, driver tag
@@ -38,6 +38,7 @@ public final class IommufdContext implements AutoCloseable {
     private final DirtyTracking dirty;
     private final ViommuCommands viommus;
     private final EventQueueCommands eventQueues;
+    private final VfioCompatIoas vfioCompat;
     private volatile QueueListener queueListener = QueueListener.NONE;
     private volatile boolean closed;
     /** {@code IOPT_PAGES_ACCOUNT_MM} when true, else per user (the {@code /dev/iommu} default). */
@@ -66,6 +67,7 @@ public final class IommufdContext implements AutoCloseable {
         this.dirty = new DirtyTracking(this);
         this.viommus = new ViommuCommands(this);
         this.eventQueues = new EventQueueCommands(this);
+        this.vfioCompat = new VfioCompatIoas(objects);
     }
 
     /**
@@ -237,6 +239,18 @@ public final class IommufdContext implements AutoCloseable {
     public void destroy(int id) {
         checkOpen();
         objects.destroy(id);
+    }
+
+    /**
+     * IOMMU_VFIO_IOAS: GET, SET or CLEAR the context's VFIO compat IOAS ({@link VfioCompatIoas}).
+     *
+     * @return {@code ioas_id} as the ioctl leaves it (the compat IOAS's id for GET)
+     * @throws IommuException EOPNOTSUPP for a non-zero {@code __reserved} or an unknown op; ENODEV
+     *     for GET without a compat IOAS; ENOENT for SET of an id that is not an IOAS
+     */
+    public int vfioIoas(int op, int reserved, int ioasId) {
+        checkOpen();
+        return vfioCompat.execute(op, reserved, ioasId);
     }
 
     /**

@@ -221,6 +221,11 @@ public final class ObjectTable {
         }
     }
 
+    /** Whether {@code object} is still in the table under its id (not destroyed or reserved). */
+    synchronized boolean isPublished(IommufdObject object) {
+        return object.published && published.get(object.id) == object;
+    }
+
     /** Whether any id is taken, reserved or published (the RLIMIT_MODE "objects exist" test). */
     synchronized boolean isEmpty() {
         return taken.isEmpty();

@@ -236,6 +236,11 @@ final class SessionIommufd implements Iommufd {
         return with(iommufd, c -> c.option(cmd));
     }
 
+    @Override
+    public int vfioIoas(int iommufd, int op, int ioasId) {
+        return with(iommufd, c -> c.vfioIoas(op, 0, ioasId));
+    }
+
     // ---- devices and HWPTs ----
 
     @Override

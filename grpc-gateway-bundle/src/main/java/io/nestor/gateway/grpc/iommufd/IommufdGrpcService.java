@@ -62,6 +62,8 @@ import io.nestor.gateway.grpc.proto.OptionResponse;
 import io.nestor.gateway.grpc.proto.PageResponse;
 import io.nestor.gateway.grpc.proto.VeventqAllocRequest;
 import io.nestor.gateway.grpc.proto.VeventqAllocResponse;
+import io.nestor.gateway.grpc.proto.VfioIoasRequest;
+import io.nestor.gateway.grpc.proto.VfioIoasResponse;
 import io.nestor.gateway.grpc.session.CallSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -74,8 +76,9 @@ import java.util.List;
  * {@link Iommufd}. Vendor payloads pass through as the kernel's little-endian structs; the out
  * values an ioctl writes back on failure ({@code entry_num} of HWPT_INVALIDATE) travel in the
  * error's ErrorInfo metadata. FaultQueueAlloc, FaultRespond and VeventqAlloc are served; the
- * queues' records arrive on {@code Events.Subscribe}. VfioIoas (the VFIO compat IOAS) is not served
- * yet and answers gRPC's own UNIMPLEMENTED.
+ * queues' records arrive on {@code Events.Subscribe}. VfioIoas gets, sets or clears the context's
+ * VFIO compat IOAS (GET without one is ENODEV, SET of a non-IOAS id ENOENT, an unknown op
+ * EOPNOTSUPP).
  */
 public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
 
@@ -200,6 +203,13 @@ public final class IommufdGrpcService extends IommufdGrpc.IommufdImplBase {
         UnaryCall.answer(responses, () -> OptionResponse.newBuilder()
                 .setVal64(iommufd().option(request.getIommufd(), new IommuOption(request.getOptionId(), request.getOp(),
                         request.getObjectId(), request.getVal64())))
+                .build());
+    }
+
+    @Override
+    public void vfioIoas(VfioIoasRequest request, StreamObserver<VfioIoasResponse> responses) {
+        UnaryCall.answer(responses, () -> VfioIoasResponse.newBuilder()
+                .setIoasId(iommufd().vfioIoas(request.getIommufd(), request.getOp(), request.getIoasId()))
                 .build());
     }
 
