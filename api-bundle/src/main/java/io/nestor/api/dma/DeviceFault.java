@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param record the unit's own record (a VT-d fault record, an SMMUv3 event) in its binary layout;
  *     empty when the hardware dropped it
  * @param unitSequence the unit's fault sequence number, from 1, counting dropped faults too
+ * @param devId the device object id in the iommufd context that bound it, 0 for a device a VFIO
+ *     container holds
  */
-public record DeviceFault(String unit, String device, int pasid, Fault fault, byte[] record, long unitSequence) {
+public record DeviceFault(String unit, String device, int pasid, Fault fault, byte[] record, long unitSequence,
+        int devId) {
 
     public DeviceFault {
         Objects.requireNonNull(unit, "unit");

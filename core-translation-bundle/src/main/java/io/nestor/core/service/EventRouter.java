@@ -29,7 +29,7 @@ final class EventRouter implements UnitEventListener, PlatformListener {
     public void fault(FaultEvent event) {
         for (CoreSession s : sessions.get()) {
             if (s.dma().drives(event.device())) {
-                s.events().deviceFault(SessionDma.deviceFault(event));
+                s.events().deviceFault(s.dma().deviceFault(event));
             }
         }
     }

@@ -120,8 +120,11 @@ final class SessionDma implements Dma {
         return a;
     }
 
-    static DeviceFault deviceFault(FaultEvent e) {
-        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence());
+    /** The fault as this session reports it: with the device's object id in the context that bound it. */
+    DeviceFault deviceFault(FaultEvent e) {
+        SessionIommufd.DeviceBinding binding = session.iommufd().bindingOf(e.device().name());
+        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence(),
+                binding == null ? 0 : binding.devId());
     }
 
     @Override

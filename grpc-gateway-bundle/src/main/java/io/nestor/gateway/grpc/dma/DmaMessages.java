@@ -89,6 +89,7 @@ public final class DmaMessages {
         DeviceFaultEvent.Builder out = DeviceFaultEvent.newBuilder()
                 .setUnit(f.unit())
                 .setDevice(f.device())
+                .setDevId(f.devId())
                 .setIova(fault.iova())
                 .setPerm(fault.access())
                 .setStage(fault.stage().name().toLowerCase(Locale.ROOT))

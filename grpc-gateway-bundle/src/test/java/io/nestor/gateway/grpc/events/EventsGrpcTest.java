@@ -86,7 +86,7 @@ class EventsGrpcTest {
         Collector theirs = new Collector();
         EventsGrpc.newStub(core.as(a)).subscribe(SubscribeRequest.getDefaultInstance(), mine);
         EventsGrpc.newStub(core.as(b)).subscribe(SubscribeRequest.getDefaultInstance(), theirs);
-        core.bind(a, CoreGateway.VTD_DEVICE);
+        CoreGateway.Bound bound = core.bind(a, CoreGateway.VTD_DEVICE);
 
         DmaGrpc.newBlockingStub(core.as(a)).translate(TranslateRequest.newBuilder()
                 .addRequests(CoreGateway.dmaRequest(CoreGateway.VTD_DEVICE, 0x7000, 2)).build());
@@ -98,6 +98,7 @@ class EventsGrpcTest {
         DeviceFaultEvent f = e.getDeviceFault();
         assertEquals("dmar0", f.getUnit());
         assertEquals(CoreGateway.VTD_DEVICE, f.getDevice());
+        assertEquals(bound.devId(), f.getDevId(), "the device object id in the context that bound it");
         assertEquals(0x7000, f.getIova());
         assertEquals(2, f.getPerm());
         assertEquals("config", f.getStage());
