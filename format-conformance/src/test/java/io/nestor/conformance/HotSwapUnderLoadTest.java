@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.IommuDriver;
-import io.nestor.api.pagetable.PageTableFormat;
-import io.nestor.api.pagetable.Permission;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.core.dma.DeviceDma;
 import io.nestor.core.memory.SparsePhysicalMemory;
-import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.translate.TranslationResult;
@@ -55,14 +52,14 @@ class HotSwapUnderLoadTest {
         final IommuUnit unit;
         final DeviceInfo device;
         final DomainDescriptor domain;
-        final PageTableFormat format;
+        final DriverDomainTables tables;
         final Map<Integer, Long> mapped = new ConcurrentHashMap<>();
 
         Target(IommuDriver driver, String unitName, String deviceName) {
             unit = registry.runtimeUnit(unitName).orElseThrow();
             device = registry.devices().stream().filter(d -> d.name().equals(deviceName)).findFirst().orElseThrow();
             domain = driver.allocPagingDomain(unit, 0);
-            format = driver.pagingFormat(unit, domain);
+            tables = new DriverDomainTables(memory, unit, domain, driver.pagingFormat(unit, domain));
             driver.attachDevice(unit, device, domain);
         }
 
@@ -70,18 +67,7 @@ class HotSwapUnderLoadTest {
         void map(int i) {
             long iova = IOVA_BASE + ((long) i << 12);
             long pa = 0x2_0000_0000L + ((long) unit.index() << 32) + ((long) i << 12);
-            long table = domain.rootAddress();
-            for (int level = format.levels() - 1; level > 0; level--) {
-                long entry = table + 8L * TableGeometry.index(format, level, iova);
-                long d = memory.read64(entry);
-                if (format.kind(d, level) != PageTableFormat.KIND_TABLE) {
-                    d = format.encodeTable(unit.allocatePages(1), level);
-                    memory.write64(entry, d);
-                }
-                table = format.tableAddress(d, level);
-            }
-            memory.write64(table + 8L * TableGeometry.index(format, 0, iova),
-                    format.encodeLeaf(pa, 0, Permission.READ | Permission.WRITE));
+            tables.map(iova, pa);
             mapped.put(i, pa);
         }
     }

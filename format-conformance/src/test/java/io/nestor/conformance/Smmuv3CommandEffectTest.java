@@ -8,11 +8,9 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.pagetable.PageTableFormat;
-import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.core.memory.SparsePhysicalMemory;
-import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.translate.TranslationResult;
@@ -41,6 +39,7 @@ class Smmuv3CommandEffectTest {
     private final DeviceInfo device;
     private final DomainDescriptor domain;
     private final PageTableFormat format;
+    private final DriverDomainTables tables;
 
     Smmuv3CommandEffectTest() {
         registry.addDriver(new DriverBinding(driver, IommuDriver.KIND_ARM_SMMUV3, "io.nestor.driver.smmuv3", 1,
@@ -49,27 +48,13 @@ class Smmuv3CommandEffectTest {
         device = registry.devices().stream().filter(d -> d.name().equals("0001:00:01.0")).findFirst().orElseThrow();
         domain = driver.allocPagingDomain(smmu0, 0);
         format = driver.pagingFormat(smmu0, domain);
+        tables = new DriverDomainTables(memory, smmu0, domain, format);
         for (int page = 0; page < 4; page++) {
-            map(IOVA + page * 0x1000L, PA + page * 0x1000L);
+            tables.map(IOVA + page * 0x1000L, PA + page * 0x1000L);
         }
         driver.attachDevice(smmu0, device, domain);
     }
 
-    /** Writes a 4 KiB mapping into the domain's stage-2 tables, as a host driver's map does. */
-    private void map(long iova, long pa) {
-        long table = domain.rootAddress(); // concatenated roots are indexed as one wide table
-        for (int level = format.levels() - 1; level > 0; level--) {
-            long entry = table + 8L * TableGeometry.index(format, level, iova);
-            long d = memory.read64(entry);
-            if (format.kind(d, level) != PageTableFormat.KIND_TABLE) {
-                d = format.encodeTable(smmu0.allocatePages(1), level);
-                memory.write64(entry, d);
-            }
-            table = format.tableAddress(d, level);
-        }
-        memory.write64(table + 8L * TableGeometry.index(format, 0, iova),
-                format.encodeLeaf(pa, 0, Permission.READ | Permission.WRITE));
-    }
 
     private long translate(long iova) {
         TranslationResult r = new TranslationResult();
@@ -91,7 +76,7 @@ class Smmuv3CommandEffectTest {
     @Test
     void anS2IpaInvalidationOfTheRightVmidAndAddressEndsTheStaleTranslation() {
         assertEquals(PA + 0x10, translate(IOVA + 0x10));
-        map(IOVA, PA + 0x8000);
+        tables.map(IOVA, PA + 0x8000);
         assertEquals(PA + 0x10, translate(IOVA + 0x10), "stale until invalidated");
 
         tlbiS2Ipa(domain.tag() + 1, IOVA, 0, 0, 0);
@@ -107,8 +92,8 @@ class Smmuv3CommandEffectTest {
     void aRangeInvalidationCoversNumPlusOneTimesTwoToTheScaleGranules() {
         assertEquals(PA + 0x2000, translate(IOVA + 0x2000));
         assertEquals(PA + 0x3000, translate(IOVA + 0x3000));
-        map(IOVA + 0x2000, PA + 0x9000);
-        map(IOVA + 0x3000, PA + 0xA000);
+        tables.map(IOVA + 0x2000, PA + 0x9000);
+        tables.map(IOVA + 0x3000, PA + 0xA000);
 
         tlbiS2Ipa(domain.tag(), IOVA, 1, 2, 0); // TG=4K, (2+1) * 2^0 = 3 pages: IOVA .. IOVA+0x2FFF
         assertEquals(PA + 0x9000, translate(IOVA + 0x2000));
@@ -121,7 +106,7 @@ class Smmuv3CommandEffectTest {
     @Test
     void anS12VmallInvalidationEndsEveryTranslationOfTheVmid() {
         assertEquals(PA + 0x1000, translate(IOVA + 0x1000));
-        map(IOVA + 0x1000, PA + 0xB000);
+        tables.map(IOVA + 0x1000, PA + 0xB000);
         issue(Smmuv3Command.TLBI_S12_VMALL | (long) domain.tag() << 32, 0);
         assertEquals(PA + 0xB000, translate(IOVA + 0x1000));
     }

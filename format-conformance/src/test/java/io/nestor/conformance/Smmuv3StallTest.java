@@ -8,7 +8,6 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.pagetable.PageTableFormat;
-import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.FaultReason;
 import io.nestor.api.translation.PageResponse;
 import io.nestor.api.translation.PageResponseCode;
@@ -17,7 +16,6 @@ import io.nestor.core.dma.DmaFaultException;
 import io.nestor.core.fault.PageRequestEvent;
 import io.nestor.core.fault.UnitEventListener;
 import io.nestor.core.memory.SparsePhysicalMemory;
-import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.unit.DriverBinding;
@@ -55,6 +53,7 @@ class Smmuv3StallTest {
     private final DeviceInfo device;
     private final DomainDescriptor domain;
     private final PageTableFormat format;
+    private final DriverDomainTables tables;
 
     Smmuv3StallTest() throws Exception {
         registry.addDriver(new DriverBinding(driver, IommuDriver.KIND_ARM_SMMUV3, "smmu", 1, "1.0.0", 0, 1));
@@ -68,6 +67,7 @@ class Smmuv3StallTest {
         device = registry.devices().stream().filter(d -> d.name().equals("smmu0-dma0")).findFirst().orElseThrow();
         domain = driver.allocPagingDomain(smmu0, 0);
         format = driver.pagingFormat(smmu0, domain);
+        tables = new DriverDomainTables(memory, smmu0, domain, format);
         driver.attachDevice(smmu0, device, domain);
         // The platform device can stall: set STE.S2S, as Linux does for a "dma-can-stall" master.
         long ste = Smmuv3StreamTable.steAddress(memory, smmu0.registers().read64(Smmuv3RegisterOffsets.STRTAB_BASE),
@@ -79,20 +79,6 @@ class Smmuv3StallTest {
                 Smmuv3Command.CFGI_STE | (long) device.sourceId() << 32, 1)));
     }
 
-    private void map(long iova, long pa) {
-        long table = domain.rootAddress();
-        for (int level = format.levels() - 1; level > 0; level--) {
-            long entry = table + 8L * TableGeometry.index(format, level, iova);
-            long d = memory.read64(entry);
-            if (format.kind(d, level) != PageTableFormat.KIND_TABLE) {
-                d = format.encodeTable(smmu0.allocatePages(1), level);
-                memory.write64(entry, d);
-            }
-            table = format.tableAddress(d, level);
-        }
-        memory.write64(table + 8L * TableGeometry.index(format, 0, iova),
-                format.encodeLeaf(pa, 0, Permission.READ | Permission.WRITE));
-    }
 
     /** The host side: waits for the stall, runs {@code fix}, resumes it with {@code code}. */
     private Thread host(Runnable fix, PageResponseCode code) {
@@ -113,7 +99,7 @@ class Smmuv3StallTest {
 
     @Test
     void aStalledWriteCompletesAfterTheHostMapsThePageAndResumesWithRetry() throws Exception {
-        Thread host = host(() -> map(IOVA, PA), PageResponseCode.SUCCESS);
+        Thread host = host(() -> tables.map(IOVA, PA), PageResponseCode.SUCCESS);
         dma.write(device, -1, IOVA + 0x40, new byte[] {0x5A}, 0, 1);
         host.join();
         assertEquals(0x5A, memory.read8(PA + 0x40));

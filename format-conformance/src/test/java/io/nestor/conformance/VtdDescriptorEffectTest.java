@@ -8,11 +8,9 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.pagetable.PageTableFormat;
-import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.Access;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.core.memory.SparsePhysicalMemory;
-import io.nestor.core.pagetable.TableGeometry;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.topology.TopologyFile;
 import io.nestor.core.translate.TranslationResult;
@@ -42,6 +40,7 @@ class VtdDescriptorEffectTest {
     private final DeviceInfo device;
     private final DomainDescriptor domain;
     private final PageTableFormat format;
+    private final DriverDomainTables tables;
 
     VtdDescriptorEffectTest() {
         registry.addDriver(new DriverBinding(driver, IommuDriver.KIND_INTEL_VTD, "io.nestor.driver.vtd", 1, "1.0.0",
@@ -50,27 +49,12 @@ class VtdDescriptorEffectTest {
         device = registry.devices().stream().filter(d -> d.name().equals("0000:00:02.0")).findFirst().orElseThrow();
         domain = driver.allocPagingDomain(dmar0, 0);
         format = driver.pagingFormat(dmar0, domain);
-        map(IOVA, PA);
-        map(IOVA + 0x1000, PA + 0x1000);
+        tables = new DriverDomainTables(memory, dmar0, domain, format);
+        tables.map(IOVA, PA);
+        tables.map(IOVA + 0x1000, PA + 0x1000);
         driver.attachDevice(dmar0, device, domain);
     }
 
-    /** Writes a 4 KiB mapping into the domain's second-stage tables, as a host driver's map does. */
-    private long map(long iova, long pa) {
-        long table = domain.rootAddress();
-        for (int level = format.levels() - 1; level > 0; level--) {
-            long entry = table + 8L * TableGeometry.index(format, level, iova);
-            long d = memory.read64(entry);
-            if (format.kind(d, level) != PageTableFormat.KIND_TABLE) {
-                d = format.encodeTable(dmar0.allocatePages(1), level);
-                memory.write64(entry, d);
-            }
-            table = format.tableAddress(d, level);
-        }
-        long leaf = table + 8L * TableGeometry.index(format, 0, iova);
-        memory.write64(leaf, format.encodeLeaf(pa, 0, Permission.READ | Permission.WRITE));
-        return leaf;
-    }
 
     private long translate(long iova) {
         TranslationResult r = new TranslationResult();
@@ -86,7 +70,7 @@ class VtdDescriptorEffectTest {
     @Test
     void aPageSelectiveIotlbInvalidationOfTheRightDomainAndPageEndsTheStaleTranslation() {
         assertEquals(PA + 0x10, translate(IOVA + 0x10));
-        map(IOVA, PA + 0x8000); // the host remaps without invalidating
+        tables.map(IOVA, PA + 0x8000); // the host remaps without invalidating
         assertEquals(PA + 0x10, translate(IOVA + 0x10), "stale until invalidated");
 
         submit(VtdQiDescriptor.iotlbPages(domain.tag() + 1, IOVA, 0, false));
@@ -101,7 +85,7 @@ class VtdDescriptorEffectTest {
     @Test
     void anAddressMaskCoversTheAlignedBlock() {
         assertEquals(PA + 0x1000, translate(IOVA + 0x1000));
-        map(IOVA + 0x1000, PA + 0x9000);
+        tables.map(IOVA + 0x1000, PA + 0x9000);
         submit(VtdQiDescriptor.iotlbPages(domain.tag(), IOVA, 1, false)); // AM=1: two pages from IOVA
         assertEquals(PA + 0x9000, translate(IOVA + 0x1000));
     }
@@ -109,11 +93,11 @@ class VtdDescriptorEffectTest {
     @Test
     void domainSelectiveAndGlobalIotlbInvalidationsEachEndIt() {
         assertEquals(PA, translate(IOVA));
-        map(IOVA, PA + 0x8000);
+        tables.map(IOVA, PA + 0x8000);
         submit(VtdQiDescriptor.iotlbDomain(domain.tag()));
         assertEquals(PA + 0x8000, translate(IOVA));
 
-        map(IOVA, PA + 0xA000);
+        tables.map(IOVA, PA + 0xA000);
         assertEquals(PA + 0x8000, translate(IOVA), "stale again");
         submit(VtdQiDescriptor.iotlbGlobal());
         assertEquals(PA + 0xA000, translate(IOVA));
