@@ -60,7 +60,7 @@ final class LoopbackGateway implements AutoCloseable {
             regionDir = Files.createTempDirectory("nestor-bench-regions");
             registry.addDriver(new DriverBinding(vtd, IommuDriver.KIND_INTEL_VTD, "io.nestor.driver.vtd", 1, "1.0.0",
                     0, 1L));
-            sessions = new SessionManager(registry, SessionSettings.defaults(regionDir).withDefaultLease(600_000));
+            sessions = SessionManager.over(registry, SessionSettings.defaults(regionDir).withDefaultLease(600_000));
             services.bindPlatform(registry);
             services.bindSessions(sessions);
             List<ServerServiceDefinition> all = new ArrayList<>(services.services());

@@ -78,8 +78,16 @@ public final class SessionManager implements SessionService, AutoCloseable {
         this(platform.registry(), SessionSettings.of(config));
     }
 
-    /** A session service over {@code registry}, outside OSGi (tests, benchmarks). */
-    public SessionManager(DriverRegistry registry, SessionSettings settings) {
+    /**
+     * A session service over {@code registry}, outside OSGi (tests, benchmarks). A factory rather
+     * than a public constructor: Declarative Services picks the activation constructor by its
+     * parameter count, and a second public two-argument constructor would be ambiguous to it.
+     */
+    public static SessionManager over(DriverRegistry registry, SessionSettings settings) {
+        return new SessionManager(registry, settings);
+    }
+
+    private SessionManager(DriverRegistry registry, SessionSettings settings) {
         this.registry = registry;
         this.settings = settings;
         PhysicalMemory memory = registry.memory();

@@ -78,7 +78,7 @@ class SessionEventQueuesTest {
     private CoreSession open() {
         registry.addDriver(new DriverBinding(vtd, vtd.kind(), "test.vtd", 1, "1.0.0", 0, 1));
         registry.addDriver(new DriverBinding(smmu, smmu.kind(), "test.smmu", 2, "1.0.0", 0, 2));
-        manager = new SessionManager(registry, SessionSettings.defaults(regionDir));
+        manager = SessionManager.over(registry, SessionSettings.defaults(regionDir));
         return (CoreSession) manager.open("vmm", 0);
     }
 

@@ -40,7 +40,7 @@ class SessionManagerTest {
     private SessionManager manager;
 
     private SessionManager manager(SessionSettings settings) {
-        manager = new SessionManager(registry, settings);
+        manager = SessionManager.over(registry, settings);
         return manager;
     }
 

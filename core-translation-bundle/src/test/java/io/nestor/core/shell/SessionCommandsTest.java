@@ -21,7 +21,7 @@ class SessionCommandsTest {
     @Test
     void listsOpenSessionsWithWhatTheyHoldAndAShortId() {
         DriverRegistry registry = new DriverRegistry(TopologyFile.embeddedDefault(), new SparsePhysicalMemory(52));
-        try (SessionManager manager = new SessionManager(registry, SessionSettings.defaults(regionDir))) {
+        try (SessionManager manager = SessionManager.over(registry, SessionSettings.defaults(regionDir))) {
             Session a = manager.open("qemu-a", 0);
             a.memory().create(0x3000, "");
             a.iommufd().open();
@@ -42,7 +42,7 @@ class SessionCommandsTest {
     @Test
     void objectsListsEachContextsObjectsWithTheirUsers() {
         DriverRegistry registry = new DriverRegistry(TopologyFile.embeddedDefault(), new SparsePhysicalMemory(52));
-        try (SessionManager manager = new SessionManager(registry, SessionSettings.defaults(regionDir))) {
+        try (SessionManager manager = SessionManager.over(registry, SessionSettings.defaults(regionDir))) {
             Session a = manager.open("qemu-a", 0);
             Session b = manager.open("qemu-b", 0);
             int fd = a.iommufd().open();

@@ -60,7 +60,7 @@ public final class CoreGateway implements AutoCloseable {
         VtdUnitBringUp.ensure(registry.runtimeUnit("dmar0").orElseThrow());
         registry.addDriver(new DriverBinding(new Smmuv3Driver(), IommuDriver.KIND_ARM_SMMUV3,
                 "io.nestor.driver.smmuv3", 2, "1.0.0", 0, 2L));
-        sessions = new SessionManager(registry,
+        sessions = SessionManager.over(registry,
                 SessionSettings.defaults(regionDir).withDefaultLease(defaultLeaseMillis).withQuotas(quotas));
         gateway = new InProcessGateway();
         gateway.services.bindPlatform(platform);
