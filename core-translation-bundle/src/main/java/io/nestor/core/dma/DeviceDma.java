@@ -55,12 +55,6 @@ public final class DeviceDma {
         registry.removePageResponseListener(waiters);
     }
 
-    private IommuUnit unitOf(DeviceInfo device) {
-        return registry.runtimeUnit(device.unit()).orElseThrow(
-                () -> IommuException.of(Errno.ENODEV, "device %s names unit %s, which the topology lacks",
-                        device.name(), device.unit()));
-    }
-
     /**
      * Translates one request. On a fault the unit records it and the fault is reported upward.
      *
@@ -68,7 +62,7 @@ public final class DeviceDma {
      * @return {@code null} when {@code out} holds a translation, else the reported fault
      */
     public FaultEvent translate(DeviceInfo device, int pasid, long iova, int access, TranslationResult out) {
-        IommuUnit unit = unitOf(device);
+        IommuUnit unit = registry.unitOf(device);
         if (registry.engine().translate(unit.index(), device.sourceId(), pasid, iova, access, out)) {
             return null;
         }
@@ -96,7 +90,7 @@ public final class DeviceDma {
         PhysicalMemory memory = registry.memory();
         TranslationResult r = new TranslationResult();
         int done = 0;
-        IommuUnit unit = unitOf(device);
+        IommuUnit unit = registry.unitOf(device);
         int access = write ? Access.WRITE : Access.READ;
         while (done < length) {
             long address = iova + done;
@@ -168,7 +162,7 @@ public final class DeviceDma {
         if (!request.stall() && !device.pri()) {
             throw IommuException.of(Errno.EOPNOTSUPP, "device %s has no PRI capability", device.name());
         }
-        IommuUnit unit = unitOf(device);
+        IommuUnit unit = registry.unitOf(device);
         CompletableFuture<PageResponse> answer = waiters.expect(unit.name(), request);
         try {
             registry.faults().pageRequest(unit, device, request);

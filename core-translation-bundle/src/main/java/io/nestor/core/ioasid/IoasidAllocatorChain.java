@@ -55,10 +55,6 @@ final class IoasidAllocatorChain {
         return registered.isEmpty() ? Optional.empty() : Optional.of(registered.get(0));
     }
 
-    List<IoasidAllocator> registered() {
-        return List.copyOf(registered);
-    }
-
     boolean isRegistered(IoasidAllocator allocator) {
         return indexOf(allocator) >= 0;
     }

@@ -193,12 +193,6 @@ public final class IoasidSpace {
         }
     }
 
-    public List<IoasidAllocator> registeredAllocators() {
-        synchronized (lock) {
-            return allocators.registered();
-        }
-    }
-
     /** Adds a listener told when a PASID still referenced by users is freed by its owner. */
     public void addFreeListener(IoasidFreeListener listener) {
         freeListeners.add(Objects.requireNonNull(listener, "listener"));

@@ -102,13 +102,7 @@ final class DeviceAttach {
             }
             DeviceInfo info = dev.info();
             UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
-            dev.attachmentsLocked().remove(pasid);
-            autoRespond(dev, pasid, h);
-            if (pasid == DeviceInfo.NO_PASID) {
-                unreserveRegions(dev, h);
-            }
-            release(dev, h);
-            dev.context().table().dropUser(dev);
+            forget(dev, pasid, h);
         }
     }
 
@@ -126,23 +120,23 @@ final class DeviceAttach {
                 if (h == null) {
                     continue;
                 }
-                try {
-                    UnitDriver.run(dev.platform().registry(), dev.unit(),
-                            d -> d.detach(dev.unit(), dev.info(), pasid));
-                } catch (RuntimeException e) {
-                    System.getLogger(DeviceAttach.class.getName()).log(System.Logger.Level.WARNING,
-                            dev + ": detach of " + where(pasid) + " failed at teardown", e);
-                }
-                dev.attachmentsLocked().remove(pasid);
-                autoRespond(dev, pasid, h);
-                if (pasid == DeviceInfo.NO_PASID) {
-                    unreserveRegions(dev, h);
-                }
-                release(dev, h);
-                if (dev.published) {
-                    dev.context().table().dropUser(dev);
-                }
+                DriverCleanup.run(dev.platform().registry(), dev.unit(), dev + ": detach of " + where(pasid)
+                        + " at teardown", d -> d.detach(dev.unit(), dev.info(), pasid));
+                forget(dev, pasid, h);
             }
+        }
+    }
+
+    /** The core's side of a detach, after the driver's: the attachment, its faults, regions and users go. */
+    private static void forget(DeviceObject dev, int pasid, Hwpt h) {
+        dev.attachmentsLocked().remove(pasid);
+        autoRespond(dev, pasid, h);
+        if (pasid == DeviceInfo.NO_PASID) {
+            unreserveRegions(dev, h);
+        }
+        release(dev, h);
+        if (dev.published) {
+            dev.context().table().dropUser(dev);
         }
     }
 

@@ -29,10 +29,9 @@ public final class DeviceCommands {
      */
     public int bind(String name) {
         IommufdPlatform platform = context.platform();
-        DeviceInfo info = platform.registry().devices().stream().filter(d -> d.name().equals(name)).findFirst()
+        DeviceInfo info = platform.registry().topology().device(name)
                 .orElseThrow(() -> IommuException.of(Errno.ENODEV, "no device named '%s' in the topology", name));
-        IommuUnit unit = platform.registry().runtimeUnit(info.unit())
-                .orElseThrow(() -> IommuException.of(Errno.ENODEV, "device %s: unit %s is gone", name, info.unit()));
+        IommuUnit unit = platform.registry().unitOf(info);
         ObjectTable table = context.objects();
         DeviceObject dev = new DeviceObject(context, platform, info, unit);
         table.reserve(dev);

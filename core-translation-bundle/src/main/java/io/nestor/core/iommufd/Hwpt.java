@@ -13,6 +13,9 @@ import io.nestor.core.unit.IommuUnit;
  */
 public abstract class Hwpt extends IommufdObject {
 
+    /** The FAULT object its page requests go to, or null; set before publish, released at destroy. */
+    private volatile FaultQueueObject fault;
+
     protected Hwpt(ObjectType type) {
         super(type);
     }
@@ -24,13 +27,29 @@ public abstract class Hwpt extends IommufdObject {
     public abstract DomainDescriptor descriptor();
 
     /** Whether it may be attached to a PASID ({@code IOMMU_HWPT_ALLOC_PASID}). */
-    public abstract boolean pasidCompat();
+    public final boolean pasidCompat() {
+        return (flags() & HwptAllocFlags.PASID) != 0;
+    }
 
     /** The {@code IOMMU_HWPT_ALLOC_*} flags it was allocated with. */
     public abstract int flags();
 
     /** The FAULT object its page requests go to ({@code IOMMU_HWPT_FAULT_ID_VALID}), or null. */
-    public FaultQueueObject faultQueue() {
-        return null;
+    public final FaultQueueObject faultQueue() {
+        return fault;
+    }
+
+    /** Takes {@code f} (already holding a user for this HWPT) as the fault queue. */
+    final void setFault(FaultQueueObject f) {
+        fault = f;
+    }
+
+    /** Drops the user the HWPT holds on its fault queue, if any (from {@link #destroy()}). */
+    protected final void releaseFault(ObjectTable table) {
+        FaultQueueObject f = fault;
+        if (f != null) {
+            fault = null;
+            table.dropUser(f);
+        }
     }
 }

@@ -92,7 +92,7 @@ public final class HwptCommands {
         }
         HwptPaging hwpt = HwptPaging.build(context, platform, ioas, dev.unit(), flags & ~HwptAllocFlags.FAULT_ID_VALID,
                 false);
-        return finish(hwpt, cmd, hwpt::setFault);
+        return finish(hwpt, cmd);
     }
 
     private static boolean dirtyCapable(IommufdPlatform platform, IommuUnit unit) {
@@ -144,18 +144,18 @@ public final class HwptCommands {
             table.abort(hwpt);
             throw e;
         }
-        return finish(hwpt, cmd, hwpt::setFault);
+        return finish(hwpt, cmd);
     }
 
     /** FAULT_ID_VALID's lookup, then publish; any failure aborts the reserved HWPT. */
-    private int finish(IommufdObject hwpt, HwptAllocCommand cmd, java.util.function.Consumer<FaultQueueObject> fault) {
+    private int finish(Hwpt hwpt, HwptAllocCommand cmd) {
         ObjectTable table = context.objects();
         try {
             if ((cmd.flags() & HwptAllocFlags.FAULT_ID_VALID) != 0) {
                 try (ObjectRef<FaultQueueObject> f = table.get(cmd.faultId(), ObjectType.FAULT,
                         FaultQueueObject.class)) {
                     table.addUser(f.get());
-                    fault.accept(f.get());
+                    hwpt.setFault(f.get());
                 }
             }
         } catch (RuntimeException e) {

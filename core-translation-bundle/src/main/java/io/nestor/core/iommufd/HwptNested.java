@@ -18,8 +18,6 @@ public final class HwptNested extends Hwpt {
     private HwptPaging parent;
     private Viommu viommu;
     private DomainDescriptor descriptor;
-    private volatile FaultQueueObject fault;
-    private boolean tagRegistered;
 
     HwptNested(ObjectTable table, DriverRegistry registry, IommuUnit unit, int flags) {
         super(ObjectType.HWPT_NESTED);
@@ -47,17 +45,7 @@ public final class HwptNested extends Hwpt {
         descriptor = d;
         if (parent != null && viommu == null) {
             parent.addDependentTag(d.tag());
-            tagRegistered = true;
         }
-    }
-
-    void setFault(FaultQueueObject f) {
-        fault = f;
-    }
-
-    @Override
-    public FaultQueueObject faultQueue() {
-        return fault;
     }
 
     /** The stage-2 parent (the vIOMMU's for a vIOMMU-based domain). */
@@ -86,24 +74,16 @@ public final class HwptNested extends Hwpt {
     }
 
     @Override
-    public boolean pasidCompat() {
-        return (flags & HwptAllocFlags.PASID) != 0;
-    }
-
-    @Override
     protected void destroy() {
         if (descriptor != null) {
             DomainDescriptor d = descriptor;
             descriptor = null;
             DriverCleanup.run(registry, unit, "free of nested domain tag " + d.tag(), drv -> drv.freeDomain(unit, d));
-            if (tagRegistered) {
+            if (viommu == null && parent != null) { // registered by setDescriptor
                 parent.removeDependentTag(d.tag());
             }
         }
-        if (fault != null) {
-            table.dropUser(fault);
-            fault = null;
-        }
+        releaseFault(table);
         if (viommu != null) {
             table.dropUser(viommu);
             viommu = null;

@@ -35,7 +35,6 @@ public final class HwptPaging extends Hwpt {
     private int flags;
     private boolean autoDomain;
     private boolean dirtyTracking;
-    private volatile FaultQueueObject fault;
     /** Tags of nested domains / vIOMMUs over this parent; guarded by itself. */
     private final List<Integer> dependentTags = new ArrayList<>();
 
@@ -128,11 +127,6 @@ public final class HwptPaging extends Hwpt {
         return flags;
     }
 
-    @Override
-    public boolean pasidCompat() {
-        return (flags & HwptAllocFlags.PASID) != 0;
-    }
-
     public boolean nestParent() {
         return (flags & HwptAllocFlags.NEST_PARENT) != 0;
     }
@@ -152,16 +146,6 @@ public final class HwptPaging extends Hwpt {
 
     synchronized void setDirtyTracking(boolean on) {
         dirtyTracking = on;
-    }
-
-    /** Takes {@code f} (already holding a user for this HWPT) as the fault queue; released at destroy. */
-    void setFault(FaultQueueObject f) {
-        fault = f;
-    }
-
-    @Override
-    public FaultQueueObject faultQueue() {
-        return fault;
     }
 
     /** The tags of what is built over this parent, for its flushes. */
@@ -200,10 +184,7 @@ public final class HwptPaging extends Hwpt {
             DriverCleanup.run(registry, unit, "free of domain tag " + d.tag(), drv -> drv.freeDomain(unit, d));
         }
         descriptor = null;
-        if (fault != null) {
-            table.dropUser(fault);
-            fault = null;
-        }
+        releaseFault(table);
         if (ioas != null) {
             table.dropUser(ioas);
             ioas = null;

@@ -12,17 +12,17 @@ import java.util.function.Function;
  * before the departing driver stops: {@code try (lease) { driver.op(unit, ...) }}. A unit without a
  * driver makes the caller wait up to the registry's driver wait, then answers EAGAIN.
  */
-final class UnitDriver {
+public final class UnitDriver {
     private UnitDriver() {
     }
 
-    static <T> T call(DriverRegistry registry, IommuUnit unit, Function<IommuDriver, T> op) {
+    public static <T> T call(DriverRegistry registry, IommuUnit unit, Function<IommuDriver, T> op) {
         try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
             return op.apply(lease.driver());
         }
     }
 
-    static void run(DriverRegistry registry, IommuUnit unit, Consumer<IommuDriver> op) {
+    public static void run(DriverRegistry registry, IommuUnit unit, Consumer<IommuDriver> op) {
         try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
             op.accept(lease.driver());
         }

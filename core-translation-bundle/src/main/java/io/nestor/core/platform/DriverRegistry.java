@@ -222,6 +222,21 @@ public final class DriverRegistry implements Platform, UnitHost {
         return Optional.ofNullable(units.get(name));
     }
 
+    /**
+     * The unit that translates {@code device}'s DMA.
+     *
+     * @throws IommuException ENODEV when the current topology has no such unit (the device comes
+     *     from a topology since replaced)
+     */
+    public IommuUnit unitOf(DeviceInfo device) {
+        IommuUnit unit = units.get(device.unit());
+        if (unit == null) {
+            throw IommuException.of(Errno.ENODEV, "device %s names unit %s, which the topology lacks",
+                    device.name(), device.unit());
+        }
+        return unit;
+    }
+
     public List<IommuUnit> runtimeUnits() {
         return List.copyOf(units.values());
     }

@@ -53,15 +53,11 @@ final class SessionDma implements Dma {
 
     /** The named device, if this session owns it; ENOENT otherwise, as if it did not exist. */
     private DeviceInfo device(String name) {
-        for (DeviceInfo d : registry.devices()) {
-            if (d.name().equals(name)) {
-                if (!drives(d)) { // unbound, or another session's: it does not exist for this one
-                    break;
-                }
-                return d;
-            }
+        DeviceInfo d = registry.topology().device(name).orElse(null);
+        if (d == null || !drives(d)) { // unknown, unbound, or another session's: it does not exist for this one
+            throw IommuException.of(Errno.ENOENT, "no device '%s' bound in this session", name);
         }
-        throw IommuException.of(Errno.ENOENT, "no device '%s' bound in this session", name);
+        return d;
     }
 
     private static void checkPasid(DeviceInfo device, int pasid) {
@@ -93,11 +89,20 @@ final class SessionDma implements Dma {
         }
         List<DmaResult> results = new ArrayList<>(devices.length);
         TranslationResult out = new TranslationResult();
+        DeviceInfo faulting = null; // the device whose dev_id was looked up last: a batch is mostly one device
+        int faultingDevId = 0;
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
             FaultEvent fault = dma.translate(devices[i], r.pasid(), r.iova(), r.access(), out);
-            results.add(fault != null ? DmaResult.faulted(deviceFault(fault))
-                    : DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
+            if (fault == null) {
+                results.add(DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
+                continue;
+            }
+            if (devices[i] != faulting) {
+                faulting = devices[i];
+                faultingDevId = devId(faulting.name());
+            }
+            results.add(DmaResult.faulted(deviceFault(fault, faultingDevId)));
         }
         return results;
     }
@@ -122,9 +127,17 @@ final class SessionDma implements Dma {
 
     /** The fault as this session reports it: with the device's object id in the context that bound it. */
     DeviceFault deviceFault(FaultEvent e) {
-        SessionIommufd.DeviceBinding binding = session.iommufd().bindingOf(e.device().name());
-        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence(),
-                binding == null ? 0 : binding.devId());
+        return deviceFault(e, devId(e.device().name()));
+    }
+
+    private static DeviceFault deviceFault(FaultEvent e, int devId) {
+        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence(), devId);
+    }
+
+    /** The device's object id in the session's context that bound it; 0 for a container's device. */
+    private int devId(String device) {
+        SessionIommufd.DeviceBinding binding = session.iommufd().bindingOf(device);
+        return binding == null ? 0 : binding.devId();
     }
 
     @Override
@@ -164,7 +177,8 @@ final class SessionDma implements Dma {
         checkPasid(d, pasid);
         checkAccess(access);
         if (groupIndex < 0 || groupIndex > PageRequest.MAX_GROUP_INDEX) {
-            throw IommuException.of(Errno.EINVAL, "page request group index %d outside 0..%d", groupIndex,
+            throw IommuException.of(Errno.EINVAL, "page request group index %d outside 0..%d",
+                    Integer.toUnsignedLong(groupIndex),
                     PageRequest.MAX_GROUP_INDEX);
         }
         if ((address & 0xfff) != 0) {

@@ -118,8 +118,7 @@ final class SessionIommufd implements Iommufd {
 
     @Override
     public int faultRespond(int iommufd, int faultId, byte[] responses) {
-        byte[] copy = responses.clone();
-        return with(iommufd, c -> c.eventQueues().faultRespond(faultId, copy));
+        return with(iommufd, c -> c.eventQueues().faultRespond(faultId, responses)); // the queue copies them
     }
 
     @Override
@@ -137,7 +136,6 @@ final class SessionIommufd implements Iommufd {
         return with(iommufd, c -> c);
     }
 
-    /** Whether {@code device} is bound to one of the session's contexts. */
     /** The published objects of every context of the session, by context then id (for the shell). */
     List<SessionObject> objects() {
         List<SessionObject> out = new ArrayList<>();
@@ -155,6 +153,7 @@ final class SessionIommufd implements Iommufd {
         return out;
     }
 
+    /** Whether {@code device} is bound to one of the session's contexts. */
     boolean hasDevice(io.nestor.api.driver.DeviceInfo device) {
         for (ContextHandle c : contexts.values()) {
             if (c.context().hasDevice(device)) {

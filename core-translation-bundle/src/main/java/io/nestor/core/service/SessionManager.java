@@ -151,7 +151,9 @@ public final class SessionManager implements SessionService, AutoCloseable {
                     MAX_CLIENT_NAME);
         }
         if (leaseMillis < 0) {
-            throw IommuException.of(Errno.EINVAL, "lease %d ms is negative", leaseMillis);
+            // a uint64 lease_millis of 2^63 or more arrives negative: name the value the client sent
+            throw IommuException.of(Errno.EINVAL, "lease %s ms is beyond %d ms", Long.toUnsignedString(leaseMillis),
+                    Long.MAX_VALUE);
         }
         long lease = leaseMillis == 0 ? settings.defaultLeaseMillis() : Math.min(leaseMillis, settings.maxLeaseMillis());
         byte[] idBits = new byte[16];

@@ -37,14 +37,8 @@ final class SessionVfioDevices implements VfioDevices {
     }
 
     private DeviceInfo topologyDevice(String name) {
-        if (name != null) {
-            for (DeviceInfo d : manager.registry().topology().devices()) {
-                if (d.name().equals(name)) {
-                    return d;
-                }
-            }
-        }
-        throw IommuException.of(Errno.ENOENT, "no device '%s'", name);
+        return manager.registry().topology().device(name == null ? "" : name)
+                .orElseThrow(() -> IommuException.of(Errno.ENOENT, "no device '%s'", name));
     }
 
     private boolean ownedByOther(DeviceInfo d) {

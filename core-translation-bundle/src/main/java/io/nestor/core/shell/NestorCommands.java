@@ -182,9 +182,9 @@ public final class NestorCommands {
             @Descriptor("the device name, for example 0000:00:02.0") String device,
             @Descriptor("the input address (IOVA), decimal or 0x-prefixed hex") String iova) {
         DriverRegistry r = registry();
-        DeviceInfo d = r.devices().stream().filter(x -> x.name().equals(device)).findFirst().orElseThrow(
+        DeviceInfo d = r.topology().device(device).orElseThrow(
                 () -> IommuException.of(Errno.ENOENT, "no device named '%s'", device));
-        IommuUnit u = r.runtimeUnit(d.unit()).orElseThrow();
+        IommuUnit u = r.unitOf(d);
         return r.engine().trace(u.index(), d.sourceId(), pasid, parseAddress(iova), parseAccess(access));
     }
 

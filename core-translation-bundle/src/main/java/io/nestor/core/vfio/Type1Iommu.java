@@ -8,6 +8,7 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.iommufd.DirtyTracking;
+import io.nestor.core.iommufd.DriverCleanup;
 import io.nestor.core.iommufd.HwptAllocCommand;
 import io.nestor.core.iommufd.HwptAllocFlags;
 import io.nestor.core.iommufd.HwptPaging;
@@ -17,8 +18,8 @@ import io.nestor.core.iommufd.IommufdContext;
 import io.nestor.core.iommufd.IovaRange;
 import io.nestor.core.iommufd.ObjectRef;
 import io.nestor.core.iommufd.ObjectType;
+import io.nestor.core.iommufd.UnitDriver;
 import io.nestor.core.platform.DriverRegistry;
-import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * The type1 IOMMU backend of one container after {@code VFIO_SET_IOMMU} ({@code struct vfio_iommu},
@@ -146,8 +146,7 @@ final class Type1Iommu {
             throw IommuException.of(Errno.EINVAL, "a TYPE1_NESTING container holds one group; %s cannot join",
                     device.info().name());
         }
-        IommuUnit unit = registry.runtimeUnit(device.info().unit()).orElseThrow(() -> IommuException.of(Errno.ENODEV,
-                "device %s: no unit %s", device.info().name(), device.info().unit()));
+        IommuUnit unit = registry.unitOf(device.info());
         UnitDomain ud = domains.get(unit.name());
         boolean created = ud == null;
         if (created) {
@@ -184,7 +183,7 @@ final class Type1Iommu {
         if (nesting) {
             flags = HwptAllocFlags.NEST_PARENT;
         } else {
-            HwInfo hw = hwInfo(unit);
+            HwInfo hw = UnitDriver.call(registry, unit, d -> d.hwInfo(unit));
             flags = hw != null && (hw.capabilities() & HwInfo.CAP_DIRTY_TRACKING) != 0 ? HwptAllocFlags.DIRTY_TRACKING
                     : 0;
         }
@@ -208,7 +207,7 @@ final class Type1Iommu {
 
     /** The vSVA series' {@code DOMAIN_ATTR_NESTING} query, from the unit's hw_info. */
     private void recordNestingInfo(UnitDomain ud) {
-        HwInfo hw = hwInfo(ud.unit);
+        HwInfo hw = UnitDriver.call(registry, ud.unit, d -> d.hwInfo(ud.unit));
         boolean vtd = IommuDriver.KIND_INTEL_VTD.equals(ud.unit.kind());
         int features = IommuNestingInfo.FEAT_CACHE_INVLD;
         if (vtd) {
@@ -239,10 +238,12 @@ final class Type1Iommu {
         DeviceInfo info = device.info();
         if (nesting) {
             for (byte[] data : boundPasids.values()) {
-                quietly(ud.unit, d -> d.unbindGuestPasid(ud.unit, info, ud.descriptor, data));
+                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                        d -> d.unbindGuestPasid(ud.unit, info, ud.descriptor, data));
             }
             if (pasidTables.remove(info)) {
-                quietly(ud.unit, d -> d.unsetPasidTable(ud.unit, info, ud.descriptor));
+                DriverCleanup.run(registry, ud.unit, "unsetPasidTable at teardown",
+                        d -> d.unsetPasidTable(ud.unit, info, ud.descriptor));
             }
         }
         context.devices().detach(device.devId(), DeviceInfo.NO_PASID);
@@ -595,7 +596,7 @@ final class Type1Iommu {
                 requireFeature(IommuNestingInfo.FEAT_CACHE_INVLD, "CACHE_INVLD");
                 // the series ignored each device's result; a malformed request is reported here
                 for (DeviceInfo d : targets) {
-                    withDriver(ud.unit, drv -> drv.cacheInvalidate(ud.unit, d, ud.descriptor, data));
+                    UnitDriver.run(registry, ud.unit, drv -> drv.cacheInvalidate(ud.unit, d, ud.descriptor, data));
                 }
                 return;
             case VfioNestingOps.SET_PASID_TABLE:
@@ -605,7 +606,7 @@ final class Type1Iommu {
             case VfioNestingOps.UNSET_PASID_TABLE:
                 requirePasidTableFormat();
                 for (DeviceInfo d : targets) {
-                    withDriver(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
+                    UnitDriver.run(registry, ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
                     pasidTables.remove(d);
                 }
                 return;
@@ -617,7 +618,7 @@ final class Type1Iommu {
                 boolean stall = !IommuDriver.KIND_INTEL_VTD.equals(ud.unit.kind()) && ud.unit.features().stall()
                         && !device.pri();
                 var response = IommuPageResponse.parse(data, stall);
-                withDriver(ud.unit, drv -> drv.pageResponse(ud.unit, device, response));
+                UnitDriver.run(registry, ud.unit, drv -> drv.pageResponse(ud.unit, device, response));
                 return;
             default:
                 throw new IllegalArgumentException("op " + op);
@@ -674,12 +675,13 @@ final class Type1Iommu {
         List<DeviceInfo> done = new ArrayList<>();
         try {
             for (DeviceInfo d : targets) {
-                withDriver(ud.unit, drv -> drv.bindGuestPasid(ud.unit, d, ud.descriptor, data));
+                UnitDriver.run(registry, ud.unit, drv -> drv.bindGuestPasid(ud.unit, d, ud.descriptor, data));
                 done.add(d);
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
-                quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
+                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                        drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
             }
             if (owned) {
                 pasids.put((int) hpasid);
@@ -701,7 +703,8 @@ final class Type1Iommu {
             return;
         }
         for (DeviceInfo d : targets) {
-            quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
+            DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                    drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
         }
         if (targets.containsAll(ud.infos())) {
             boundPasids.remove((int) hpasid);
@@ -714,13 +717,14 @@ final class Type1Iommu {
         List<DeviceInfo> done = new ArrayList<>();
         try {
             for (DeviceInfo d : targets) {
-                withDriver(ud.unit, drv -> drv.setPasidTable(ud.unit, d, ud.descriptor, data));
+                UnitDriver.run(registry, ud.unit, drv -> drv.setPasidTable(ud.unit, d, ud.descriptor, data));
                 done.add(d);
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
                 if (!pasidTables.contains(d)) {
-                    quietly(ud.unit, drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
+                    DriverCleanup.run(registry, ud.unit, "unsetPasidTable at teardown",
+                            drv -> drv.unsetPasidTable(ud.unit, d, ud.descriptor));
                 }
             }
             throw e;
@@ -759,7 +763,8 @@ final class Type1Iommu {
             if (pasid >= min && pasid <= max) {
                 byte[] data = boundPasids.remove(pasid);
                 for (DeviceInfo d : ud.infos()) {
-                    quietly(ud.unit, drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
+                    DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                            drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
                 }
                 pasids.put(pasid);
             }
@@ -811,30 +816,5 @@ final class Type1Iommu {
             }
         }
         return out;
-    }
-
-    // ---- driver calls ---------------------------------------------------------------------------
-
-    /** The unit's hw_info as its driver reads it now (what GET_HW_INFO and HWPT_ALLOC go by). */
-    private HwInfo hwInfo(IommuUnit unit) {
-        try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
-            return lease.driver().hwInfo(unit);
-        }
-    }
-
-    private void withDriver(IommuUnit unit, Consumer<IommuDriver> call) {
-        try (DriverLease lease = unit.enterDriver(registry.driverWaitMillis())) {
-            call.accept(lease.driver());
-        }
-    }
-
-    /** A teardown call whose failure cannot be reported: the kernel ignores it too. */
-    private void quietly(IommuUnit unit, Consumer<IommuDriver> call) {
-        try {
-            withDriver(unit, call);
-        } catch (RuntimeException e) {
-            System.getLogger(Type1Iommu.class.getName()).log(System.Logger.Level.WARNING,
-                    "teardown call on " + unit.name() + " failed", e);
-        }
     }
 }

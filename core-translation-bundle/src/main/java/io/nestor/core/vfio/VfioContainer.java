@@ -112,22 +112,14 @@ public final class VfioContainer implements AutoCloseable {
         }
     }
 
+    /** Whether every unit the container's groups sit behind (every unit, before the first group) nests. */
     private boolean nestingCapable() {
-        List<String> units = new ArrayList<>();
         if (groups.isEmpty()) {
-            for (IommuUnit u : registry.runtimeUnits()) {
-                units.add(u.name());
-            }
-        } else {
-            for (ContainerDevice d : groups.values()) {
-                units.add(d.info().unit());
-            }
+            List<IommuUnit> units = registry.runtimeUnits();
+            return !units.isEmpty() && units.stream().allMatch(u -> u.features().nesting());
         }
-        if (units.isEmpty()) {
-            return false;
-        }
-        for (String name : units) {
-            IommuUnit u = registry.runtimeUnit(name).orElse(null);
+        for (ContainerDevice d : groups.values()) {
+            IommuUnit u = registry.runtimeUnit(d.info().unit()).orElse(null);
             if (u == null || !u.features().nesting()) {
                 return false;
             }

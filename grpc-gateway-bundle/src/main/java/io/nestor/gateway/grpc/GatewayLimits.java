@@ -31,4 +31,36 @@ public final class GatewayLimits {
         }
         return length;
     }
+
+    /**
+     * Checks that a dirty bitmap of {@code length} bytes of IOVA at one bit per {@code pageSize}
+     * bytes fits a reply. The kernel writes the bitmap into the caller's memory; here it travels in
+     * the reply, so its size is bounded like a read's. A zero page size is left to the core's check.
+     *
+     * @throws IommuException EINVAL naming the length, the page size and the limit
+     */
+    public static void checkBitmapReply(long length, long pageSize) {
+        if (pageSize == 0) {
+            return;
+        }
+        long pages = Long.divideUnsigned(length, pageSize) + 1; // + 1: a range need not start on a page
+        if (Long.compareUnsigned(pages, (long) MAX_READ_BYTES * Byte.SIZE) > 0) {
+            throw IommuException.of(Errno.EINVAL, "a dirty bitmap of length 0x%x at page_size 0x%x exceeds the "
+                    + "gateway's reply limit of %d bytes", length, pageSize, MAX_READ_BYTES);
+        }
+    }
+
+    /**
+     * Checks the size of a bitmap buffer a VFIO request offers ({@code struct vfio_bitmap.size}),
+     * which the reply carries back.
+     *
+     * @throws IommuException EINVAL naming the size and the limit
+     */
+    public static long checkBitmapBuffer(long size) {
+        if (Long.compareUnsigned(size, MAX_READ_BYTES) > 0) {
+            throw IommuException.of(Errno.EINVAL, "bitmap size %s exceeds the gateway's reply limit of %d bytes",
+                    Long.toUnsignedString(size), MAX_READ_BYTES);
+        }
+        return size;
+    }
 }

@@ -10,6 +10,7 @@ import io.nestor.api.vfio.VfioDmaUnmapResult;
 import io.nestor.api.vfio.VfioIommuInfo;
 import io.nestor.api.vfio.VfioNestingOp;
 import io.nestor.api.vfio.VfioPasidRequest;
+import io.nestor.gateway.grpc.GatewayLimits;
 import io.nestor.gateway.grpc.error.UnaryCall;
 import io.nestor.gateway.grpc.proto.CheckExtensionRequest;
 import io.nestor.gateway.grpc.proto.CheckExtensionResponse;
@@ -146,7 +147,7 @@ public final class VfioContainerGrpcService extends VfioContainerGrpc.VfioContai
     }
 
     private static io.nestor.api.vfio.VfioBitmap bitmap(io.nestor.gateway.grpc.proto.VfioBitmap b) {
-        return new io.nestor.api.vfio.VfioBitmap(b.getPgsize(), b.getSize());
+        return new io.nestor.api.vfio.VfioBitmap(b.getPgsize(), GatewayLimits.checkBitmapBuffer(b.getSize()));
     }
 
     @Override

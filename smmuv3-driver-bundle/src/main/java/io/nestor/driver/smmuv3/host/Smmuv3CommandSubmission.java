@@ -5,6 +5,7 @@ import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Command;
+import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
 import java.util.List;
@@ -28,14 +29,10 @@ import java.util.concurrent.locks.Lock;
  */
 public final class Smmuv3CommandSubmission {
 
-    public static final RegisterField BASE_ADDR = RegisterField.bits("ADDR", 51, 5);
-    public static final RegisterField BASE_LOG2SIZE = RegisterField.bits("LOG2SIZE", 4, 0);
+    /** SMMU_CMDQ_BASE.RWA (read-allocate hint); the rest of the base and pointer layout is {@link Smmuv3Queue}'s. */
     public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
-    public static final RegisterField CONS_ERR = RegisterField.bits("ERR", 30, 24);
     /** SMMU_GERROR.CMDQ_ERR: a command error is pending while it differs from GERRORN's bit. */
     static final int GERROR_CMDQ_ERR = 1;
-    /** Bytes per command. */
-    public static final int ENTRY_SIZE = 16;
 
     /**
      * Issues {@code commands} followed by one CMD_SYNC.
@@ -53,14 +50,13 @@ public final class Smmuv3CommandSubmission {
                         unit.name(), cr0);
             }
             long base = Smmuv3HostMmio.read64(unit, Smmuv3RegisterOffsets.CMDQ_BASE);
-            int log2 = (int) BASE_LOG2SIZE.extract(base);
-            long address = BASE_ADDR.extract(base) << 5;
+            int log2 = (int) Smmuv3Queue.BASE_LOG2SIZE.extract(base);
             int prod = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_PROD) & indexAndWrapMask(log2);
             PhysicalMemory memory = unit.memory();
             for (Smmuv3Command command : commands) {
-                prod = put(unit, memory, address, log2, prod, command);
+                prod = put(unit, memory, base, log2, prod, command);
             }
-            prod = put(unit, memory, address, log2, prod, Smmuv3CommandBuilder.sync());
+            prod = put(unit, memory, base, log2, prod, Smmuv3CommandBuilder.sync());
             Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.CMDQ_PROD, prod);
             awaitConsumed(unit, log2, prod);
         } finally {
@@ -69,22 +65,22 @@ public final class Smmuv3CommandSubmission {
     }
 
     /** Writes one command at {@code prod}, first handing the queue to the SMMU when it is full. */
-    private static int put(UnitContext unit, PhysicalMemory memory, long address, int log2, int prod,
+    private static int put(UnitContext unit, PhysicalMemory memory, long base, int log2, int prod,
             Smmuv3Command command) {
         int cons = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_CONS);
-        if (full(log2, prod, cons)) {
+        if (Smmuv3Queue.isFull(prod, cons, log2)) {
             Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.CMDQ_PROD, prod);
             cons = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_CONS);
             checkError(unit, cons);
-            if (full(log2, prod, cons)) {
+            if (Smmuv3Queue.isFull(prod, cons, log2)) {
                 throw IommuException.of(Errno.ETIMEDOUT, "%s: command queue full at PROD 0x%x, CONS 0x%x",
                         unit.name(), prod, cons);
             }
         }
-        long entry = address + (long) (prod & ((1 << log2) - 1)) * ENTRY_SIZE;
+        long entry = Smmuv3Queue.entryAddress(base, log2, Smmuv3Queue.COMMAND_SIZE, prod);
         memory.write64(entry, command.dword0());
         memory.write64(entry + 8, command.dword1());
-        return (prod + 1) & indexAndWrapMask(log2);
+        return Smmuv3Queue.advance(prod, log2);
     }
 
     private static void awaitConsumed(UnitContext unit, int log2, int prod) {
@@ -110,10 +106,10 @@ public final class Smmuv3CommandSubmission {
         if ((pending & GERROR_CMDQ_ERR) == 0) {
             return; // CONS.ERR is meaningful only while GERROR.CMDQ_ERR is pending
         }
-        int err = (int) CONS_ERR.extract(Integer.toUnsignedLong(cons));
+        int err = (int) Smmuv3Queue.CMDQ_CONS_ERR.extract(Integer.toUnsignedLong(cons));
         long base = Smmuv3HostMmio.read64(unit, Smmuv3RegisterOffsets.CMDQ_BASE);
-        int log2 = (int) BASE_LOG2SIZE.extract(base);
-        long entry = (BASE_ADDR.extract(base) << 5) + (long) (cons & ((1 << log2) - 1)) * ENTRY_SIZE;
+        int log2 = (int) Smmuv3Queue.BASE_LOG2SIZE.extract(base);
+        long entry = Smmuv3Queue.entryAddress(base, log2, Smmuv3Queue.COMMAND_SIZE, cons);
         Smmuv3Command bad = new Smmuv3Command(unit.memory().read64(entry), unit.memory().read64(entry + 8));
         Smmuv3Command sync = Smmuv3CommandBuilder.sync();
         unit.memory().write64(entry, sync.dword0());
@@ -122,13 +118,6 @@ public final class Smmuv3CommandSubmission {
                 Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR));
         throw IommuException.of(Errno.EIO, "%s: the SMMU refused command 0x%x (opcode 0x%02x) with CMDQ_CONS.ERR %d; "
                 + "it was skipped", unit.name(), bad.dword0(), bad.opcode(), err);
-    }
-
-    /** Linux {@code queue_full}: same index, different wrap flag. */
-    static boolean full(int log2, int prod, int cons) {
-        int idx = (1 << log2) - 1;
-        int wrap = 1 << log2;
-        return (prod & idx) == (cons & idx) && (prod & wrap) != (cons & wrap);
     }
 
     static int indexAndWrapMask(int log2) {

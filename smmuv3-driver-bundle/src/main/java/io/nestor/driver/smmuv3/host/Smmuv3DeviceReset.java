@@ -5,6 +5,7 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Idr0;
 import io.nestor.driver.smmuv3.hw.Smmuv3Idr1;
+import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
 import io.nestor.driver.smmuv3.hw.Smmuv3StreamTable;
 import java.util.ArrayList;
@@ -163,8 +164,8 @@ public final class Smmuv3DeviceReset {
     /** Q_BASE: RWA, address 51:5, LOG2SIZE 4:0. */
     static long queueBase(long address, int log2) {
         long v = Smmuv3CommandSubmission.BASE_RWA.insert(0, true);
-        v = Smmuv3CommandSubmission.BASE_ADDR.insert(v, address >>> 5);
-        return Smmuv3CommandSubmission.BASE_LOG2SIZE.insert(v, log2);
+        v = Smmuv3Queue.BASE_ADDR.insert(v, address >>> 5);
+        return Smmuv3Queue.BASE_LOG2SIZE.insert(v, log2);
     }
 
     /** Linux {@code arm_smmu_write_reg_sync} for CR0: write, then CR0ACK must follow. */

@@ -21,16 +21,11 @@ final class Smmuv3SteEncoder {
     static final RegisterField S1COR = RegisterField.bits("S1COR", 5, 4);
     static final RegisterField S1CSH = RegisterField.bits("S1CSH", 7, 6);
     static final RegisterField MEV = RegisterField.bit("MEV", 19);
-    static final RegisterField S1STALLD = RegisterField.bit("S1STALLD", 27);
     static final RegisterField EATS = RegisterField.bits("EATS", 29, 28);
-    static final RegisterField STRW = RegisterField.bits("STRW", 31, 30);
-    static final RegisterField SHCFG = RegisterField.bits("SHCFG", 45, 44);
     static final RegisterField S2IR0 = RegisterField.bits("S2IR0", 41, 40);
     static final RegisterField S2OR0 = RegisterField.bits("S2OR0", 43, 42);
     static final RegisterField S2SH0 = RegisterField.bits("S2SH0", 45, 44);
     static final RegisterField S2PTW = RegisterField.bit("S2PTW", 54);
-    static final RegisterField S2S = RegisterField.bit("S2S", 57);
-    static final RegisterField S2R = RegisterField.bit("S2R", 58);
 
     static final int EATS_ABT = 0;
     static final int EATS_TRANS = 1;
@@ -39,7 +34,7 @@ final class Smmuv3SteEncoder {
     static final long NESTING_ALLOWED_0 = Smmuv3Ste.V.mask() | Smmuv3Ste.CONFIG.mask() | Smmuv3Ste.S1FMT.mask()
             | Smmuv3Ste.S1_CONTEXT_PTR.mask() | Smmuv3Ste.S1CDMAX.mask();
     static final long NESTING_ALLOWED_1 = Smmuv3Ste.S1DSS.mask() | S1CIR.mask() | S1COR.mask() | S1CSH.mask()
-            | S1STALLD.mask() | EATS.mask();
+            | Smmuv3Ste.S1STALLD.mask() | EATS.mask();
 
     static long[] abort() {
         long[] ste = new long[8];
@@ -62,7 +57,7 @@ final class Smmuv3SteEncoder {
         w2 = Smmuv3Ste.S2PS.insert(w2, layout.s2ps());
         w2 = Smmuv3Ste.S2AA64.insert(w2, true);
         w2 = S2PTW.insert(w2, true);
-        w2 = S2R.insert(w2, true);
+        w2 = Smmuv3Ste.S2R.insert(w2, true);
         if (layout.dirty()) {
             w2 = Smmuv3Ste.S2HA.insert(w2, true);
             w2 = Smmuv3Ste.S2HD.insert(w2, true);

@@ -10,6 +10,7 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.driver.smmuv3.Features;
+import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -78,9 +79,9 @@ class Smmuv3CommandSubmissionTest {
 
     @Test
     void fullMeansSameIndexOtherWrap() {
-        assertEquals(true, Smmuv3CommandSubmission.full(8, 0x100, 0x000));
-        assertEquals(false, Smmuv3CommandSubmission.full(8, 0x0FF, 0x000));
-        assertEquals(false, Smmuv3CommandSubmission.full(8, 0x105, 0x105));
-        assertEquals(true, Smmuv3CommandSubmission.full(8, 0x005, 0x105));
+        assertEquals(true, Smmuv3Queue.isFull(0x100, 0x000, 8));
+        assertEquals(false, Smmuv3Queue.isFull(0x0FF, 0x000, 8));
+        assertEquals(false, Smmuv3Queue.isFull(0x105, 0x105, 8));
+        assertEquals(true, Smmuv3Queue.isFull(0x005, 0x105, 8));
     }
 }

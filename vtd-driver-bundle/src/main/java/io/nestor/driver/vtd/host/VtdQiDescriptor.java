@@ -1,5 +1,7 @@
 package io.nestor.driver.vtd.host;
 
+import io.nestor.driver.vtd.hw.VtdInvalidationDescriptor;
+
 /**
  * One invalidation-queue descriptor as the host driver writes it (VT-d spec 6.5.2; Nestor
  * {@code hw-formats.md} 1.7), 256 bits in scalable mode; the factories encode the fields exactly as
@@ -12,14 +14,15 @@ package io.nestor.driver.vtd.host;
  */
 public record VtdQiDescriptor(long q0, long q1, long q2, long q3) {
 
-    public static final int TYPE_CONTEXT_CACHE = 1;
-    public static final int TYPE_IOTLB = 2;
-    public static final int TYPE_DEVICE_TLB = 3;
-    public static final int TYPE_WAIT = 5;
-    public static final int TYPE_PASID_IOTLB = 6;
-    public static final int TYPE_PASID_CACHE = 7;
-    public static final int TYPE_PASID_DEVICE_TLB = 8;
-    public static final int TYPE_PAGE_GROUP_RESPONSE = 9;
+    // The descriptor types, as the hardware half decodes them.
+    public static final int TYPE_CONTEXT_CACHE = VtdInvalidationDescriptor.CONTEXT_CACHE;
+    public static final int TYPE_IOTLB = VtdInvalidationDescriptor.IOTLB;
+    public static final int TYPE_DEVICE_TLB = VtdInvalidationDescriptor.DEVICE_TLB;
+    public static final int TYPE_WAIT = VtdInvalidationDescriptor.WAIT;
+    public static final int TYPE_PASID_IOTLB = VtdInvalidationDescriptor.PASID_IOTLB;
+    public static final int TYPE_PASID_CACHE = VtdInvalidationDescriptor.PASID_CACHE;
+    public static final int TYPE_PASID_DEVICE_TLB = VtdInvalidationDescriptor.PASID_DEVICE_TLB;
+    public static final int TYPE_PAGE_GROUP_RESPONSE = VtdInvalidationDescriptor.PAGE_GROUP_RESPONSE;
 
     /** Granularities in bits 5:4 of the context-cache and IOTLB descriptors. */
     public static final int GRAN_GLOBAL = 1;

@@ -5,6 +5,8 @@ import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.memory.PhysicalMemory;
+import io.nestor.driver.vtd.hw.VtdFaultStatusRegister;
+import io.nestor.driver.vtd.hw.VtdInvalidationQueue;
 import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
@@ -29,10 +31,10 @@ import java.util.concurrent.locks.Lock;
  */
 public final class VtdQueuedInvalidation {
 
-    /** FSTS.IQE, invalidation queue error (bit 4). */
-    static final int FSTS_IQE = 1 << 4;
-    /** IQA.DW, 256-bit descriptors (bit 11). */
-    static final long IQA_DW = 1L << 11;
+    /** FSTS.IQE, invalidation queue error. */
+    static final int FSTS_IQE = VtdFaultStatusRegister.IQE;
+    /** IQA.DW, 256-bit descriptors. */
+    static final long IQA_DW = VtdInvalidationQueue.IQA_DW;
     private static final int PAGE = 4096;
 
     /**
@@ -63,7 +65,7 @@ public final class VtdQueuedInvalidation {
 
     /** The base of the wait-status slots: right after the queue's 2^QS pages. */
     static long statusArea(long iqa) {
-        return (iqa & ~0xFFFL) + ((long) PAGE << (iqa & 7));
+        return (iqa & VtdInvalidationQueue.IQA_BASE) + ((long) PAGE << (iqa & VtdInvalidationQueue.IQA_QS));
     }
 
     private static void submitLocked(UnitContext unit, List<VtdQiDescriptor> descriptors, boolean drain) {
@@ -74,8 +76,8 @@ public final class VtdQueuedInvalidation {
         long iqa = regs.read64(VtdRegisterOffsets.IQA);
         boolean wide = (iqa & IQA_DW) != 0;
         int shift = wide ? 5 : 4;
-        int entries = 1 << ((int) (iqa & 7) + (wide ? 7 : 8));
-        long base = iqa & ~0xFFFL;
+        int entries = 1 << ((int) (iqa & VtdInvalidationQueue.IQA_QS) + (wide ? 7 : 8));
+        long base = iqa & VtdInvalidationQueue.IQA_BASE;
         int tail = (int) (regs.read64(VtdRegisterOffsets.IQT) >>> shift) & (entries - 1);
         int head = (int) (regs.read64(VtdRegisterOffsets.IQH) >>> shift) & (entries - 1);
         int used = (tail - head) & (entries - 1);

@@ -4,6 +4,8 @@ import io.nestor.api.driver.RegisterFile;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.vtd.hw.VtdGlobalStatusRegister;
+import io.nestor.driver.vtd.hw.VtdMmio;
 import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
@@ -33,12 +35,12 @@ import java.util.concurrent.locks.Lock;
  */
 public final class VtdUnitBringUp {
 
-    public static final int GSTS_TES = 1 << 31;
-    public static final int GSTS_RTPS = 1 << 30;
-    public static final int GSTS_QIES = 1 << 26;
-    public static final int GCMD_TE = 1 << 31;
-    public static final int GCMD_SRTP = 1 << 30;
-    public static final int GCMD_QIE = 1 << 26;
+    public static final int GSTS_TES = (int) VtdGlobalStatusRegister.TES.mask();
+    public static final int GSTS_RTPS = (int) VtdGlobalStatusRegister.RTPS.mask();
+    public static final int GSTS_QIES = (int) VtdGlobalStatusRegister.QIES.mask();
+    public static final int GCMD_TE = VtdMmio.GCMD_TE;
+    public static final int GCMD_SRTP = VtdMmio.GCMD_SRTP;
+    public static final int GCMD_QIE = VtdMmio.GCMD_QIE;
     /** GSTS bits that are not persistent commands (Linux's mask in {@code iommu_set_root_entry}). */
     static final int ONE_SHOT_STATUS_MASK = 0x96ffffff;
     /** RTADDR.TTM = 01b, scalable mode (Linux {@code DMA_RTADDR_SMT}). */

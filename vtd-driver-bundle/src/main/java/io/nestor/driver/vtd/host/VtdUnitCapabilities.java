@@ -57,10 +57,6 @@ public record VtdUnitCapabilities(long cap, long ecap, int hostAddressWidth) {
         return VtdExtendedCapabilityRegister.SSTS.isSet(ecap);
     }
 
-    public boolean firstStageSupported() {
-        return VtdExtendedCapabilityRegister.FSTS.isSet(ecap);
-    }
-
     public boolean fiveLevelFirstStage() {
         return VtdCapabilityRegister.FL5LP.isSet(cap);
     }

@@ -46,14 +46,4 @@ public enum VmsaGranule {
                 return false;
         }
     }
-
-    /** The granule whose log2 size is {@code shift}; IllegalArgumentException for others. */
-    public static VmsaGranule ofShift(int shift) {
-        for (VmsaGranule g : values()) {
-            if (g.shift == shift) {
-                return g;
-            }
-        }
-        throw new IllegalArgumentException("granule shift " + shift + " is not 12, 14 or 16");
-    }
 }
