@@ -22,6 +22,14 @@ public interface Platform {
     /** Every device in topology order. */
     List<DeviceInfo> devices();
 
+    /**
+     * The devices of {@link #devices()} that are IOMMU-backed mediated devices, with their parent
+     * and default PASID (since 1.2).
+     */
+    default List<MediatedDevice> mediatedDevices() {
+        return List.of();
+    }
+
     /** Every registered driver service, bound or not. */
     List<DriverStatus> drivers();
 

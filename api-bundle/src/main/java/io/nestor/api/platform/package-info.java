@@ -3,5 +3,5 @@
  * bound to each unit, with change notifications.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.nestor.api.platform;

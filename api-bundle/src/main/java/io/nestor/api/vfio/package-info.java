@@ -13,5 +13,5 @@
  * Checks, their order and the errno of each failure follow the kernel; a failed call changes nothing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.nestor.api.vfio;

@@ -10,8 +10,10 @@ import java.util.Objects;
  *
  * @param sequence the unit's fault sequence number, from 1, counting dropped faults too
  * @param unit the unit's name
- * @param device the device whose request faulted
- * @param pasid the request's PASID, or -1
+ * @param device the device whose request faulted: for a request a parent device made with a
+ *     mediated device's default PASID, that mediated device
+ * @param pasid the request's PASID as that device issued it, or -1 (a mediated device's requests
+ *     carry none of their own)
  * @param fault what went wrong
  * @param record the vendor record as the hardware wrote it (VT-d fault record, SMMUv3 event);
  *     empty when the hardware dropped it or no driver was bound

@@ -5,6 +5,7 @@ import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.Fault;
 import io.nestor.api.translation.PageRequest;
+import io.nestor.core.topology.Topology;
 import io.nestor.core.unit.DriverLease;
 import io.nestor.core.unit.IommuUnit;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The upward path of faults and page requests: has the unit's hardware (its bound driver) record
@@ -22,6 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A unit without a driver still reports the fault upward, with an empty record: the request
  * faulted whatever the hardware's log says. A driver that cannot record (EOPNOTSUPP) is treated
  * the same way. Thread-safe; listeners are called on the reporting thread.
+ *
+ * <p>The hardware sees requesters (a physical device and a PASID); the events name who issued the
+ * request: a request of a parent device with a mediated device's default PASID is that mediated
+ * device's request (without PASID), so that it reaches the mediated device's owner.
  */
 public final class FaultReporter {
 
@@ -32,6 +38,22 @@ public final class FaultReporter {
     private final Map<String, AtomicLong> faultSequence = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> requestSequence = new ConcurrentHashMap<>();
     private final List<UnitEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final Supplier<Topology> topology;
+
+    /** A reporter for a platform without mediated devices. */
+    public FaultReporter() {
+        this(() -> null);
+    }
+
+    /** @param topology the current topology, whose mediated devices the events name */
+    public FaultReporter(Supplier<Topology> topology) {
+        this.topology = topology;
+    }
+
+    private DeviceInfo issuer(DeviceInfo device, int pasid) {
+        Topology t = topology.get();
+        return t == null ? device : t.issuer(device, pasid);
+    }
 
     public void addListener(UnitEventListener listener) {
         listeners.add(listener);
@@ -66,8 +88,9 @@ public final class FaultReporter {
                 // the driver left between the check and the call: report with no record
             }
         }
-        FaultEvent event = new FaultEvent(next(faultSequence, unit.name()), unit.name(), device, pasid, fault,
-                record);
+        DeviceInfo issuer = issuer(device, pasid);
+        FaultEvent event = new FaultEvent(next(faultSequence, unit.name()), unit.name(), issuer,
+                issuer == device ? pasid : DeviceInfo.NO_PASID, fault, record);
         recent.computeIfAbsent(unit.name(), n -> new RecentFaults(RECENT_CAPACITY)).add(event);
         for (UnitEventListener l : listeners) {
             l.fault(event);
@@ -81,8 +104,8 @@ public final class FaultReporter {
         try (DriverLease lease = unit.enterDriver(0)) {
             record = lease.driver().recordPageRequest(unit, device, request);
         }
-        PageRequestEvent event = new PageRequestEvent(next(requestSequence, unit.name()), unit.name(), device,
-                request, record);
+        PageRequestEvent event = new PageRequestEvent(next(requestSequence, unit.name()), unit.name(),
+                issuer(device, request.pasid()), request, record);
         for (UnitEventListener l : listeners) {
             l.pageRequest(event);
         }

@@ -10,8 +10,10 @@ import java.util.Objects;
  *
  * @param sequence the unit's page-request sequence number, from 1
  * @param unit the unit's name
- * @param device the requesting device
- * @param request the request
+ * @param device the requesting device: for a request a parent device made with a mediated
+ *     device's default PASID, that mediated device
+ * @param request the request as it reached the unit (a mediated device's carries its parent's
+ *     source-id and its default PASID)
  * @param record the descriptor the hardware queued; empty when its queue was full (the hardware
  *     then answered the device itself)
  */

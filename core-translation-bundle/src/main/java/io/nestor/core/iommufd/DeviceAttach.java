@@ -40,6 +40,15 @@ import java.util.List;
  * <p>A device leaving an HWPT that has a FAULT object (detach, replace, teardown) has every
  * page-request group it sent through that attachment answered INVALID.
  *
+ * <p>An IOMMU-backed mediated device ({@link DeviceObject#mediated()}) attaches only its RID, and
+ * that attachment is, for the unit, its parent's PASID attachment at the default PASID: the HWPT
+ * must be PASID-compatible (EINVAL otherwise), no reserved region is taken, a replace goes through
+ * detach and attach, and its automatic HWPT is allocated with ALLOC_PASID (an auto domain with
+ * flags 0 could never serve it; Yi Liu's "make auto domain PASID compatible" patch proposed the
+ * same for PASID-capable devices). Attaching or detaching a PASID of a mediated device answers
+ * EOPNOTSUPP, VFIO's answer for a device without {@code pasid_attach_ioas}
+ * ({@code vfio_df_ioctl_attach_pt}).
+ *
  * <p>Every attachment holds one user on its HWPT. Every call either takes full effect or changes
  * nothing: a failed replace leaves the old HWPT attached (for a PASID, which the driver cannot
  * switch in place, the old domain is put back), and a new automatic HWPT is destroyed again.
@@ -50,6 +59,7 @@ final class DeviceAttach {
 
     /** @return the HWPT id now attached (the new automatic HWPT's for an IOAS) */
     static int attach(DeviceObject dev, int pasid, int ptId) {
+        checkMediatedPasid(dev, pasid, "attach");
         synchronized (dev) {
             ObjectTable table = dev.context().table();
             try (ObjectRef<IommufdObject> pt = table.getAny(ptId)) {
@@ -70,6 +80,7 @@ final class DeviceAttach {
 
     /** @return the HWPT id now attached */
     static int replace(DeviceObject dev, int pasid, int ptId) {
+        checkMediatedPasid(dev, pasid, "attach");
         synchronized (dev) {
             ObjectTable table = dev.context().table();
             try (ObjectRef<IommufdObject> pt = table.getAny(ptId)) {
@@ -95,15 +106,28 @@ final class DeviceAttach {
 
     /** Detaches the RID or one PASID; nothing attached there is a no-op. */
     static void detach(DeviceObject dev, int pasid) {
+        checkMediatedPasid(dev, pasid, "detach");
         synchronized (dev) {
             Hwpt h = dev.attachmentsLocked().get(pasid);
             if (h == null) {
                 return;
             }
-            DeviceInfo info = dev.info();
-            UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
+            UnitDriver.run(dev.platform().registry(), dev.unit(), d -> driverDetach(d, dev, pasid));
             forget(dev, pasid, h);
         }
+    }
+
+    /** A mediated device has no PASIDs of its own to attach or detach. */
+    private static void checkMediatedPasid(DeviceObject dev, int pasid, String op) {
+        if (dev.mediated() && pasid != DeviceInfo.NO_PASID) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "%s is a mediated device: no PASID %s (PASID %d)", dev, op,
+                    Integer.toUnsignedLong(pasid));
+        }
+    }
+
+    /** The driver's detach of what the unit sees for {@code dev}'s {@code pasid}. */
+    private static void driverDetach(io.nestor.api.driver.IommuDriver d, DeviceObject dev, int pasid) {
+        d.detach(dev.unit(), dev.requester(), dev.requesterPasid(pasid));
     }
 
     /**
@@ -121,7 +145,7 @@ final class DeviceAttach {
                     continue;
                 }
                 DriverCleanup.run(dev.platform().registry(), dev.unit(), dev + ": detach of " + where(pasid)
-                        + " at teardown", d -> d.detach(dev.unit(), dev.info(), pasid));
+                        + " at teardown", d -> driverDetach(d, dev, pasid));
                 forget(dev, pasid, h);
             }
         }
@@ -131,7 +155,7 @@ final class DeviceAttach {
     private static void forget(DeviceObject dev, int pasid, Hwpt h) {
         dev.attachmentsLocked().remove(pasid);
         autoRespond(dev, pasid, h);
-        if (pasid == DeviceInfo.NO_PASID) {
+        if (takesRegions(dev, pasid)) {
             unreserveRegions(dev, h);
         }
         release(dev, h);
@@ -148,7 +172,7 @@ final class DeviceAttach {
             throw IommuException.of(Errno.EBUSY, "%s: %s is already attached to %s; replace it instead", dev,
                     where(pasid), dev.attachmentsLocked().get(pasid));
         }
-        boolean reserved = pasid == DeviceInfo.NO_PASID && reserveRegions(dev, h);
+        boolean reserved = takesRegions(dev, pasid) && reserveRegions(dev, h);
         try {
             checkCompatible(dev, pasid, h);
             driverAttach(dev, pasid, h);
@@ -170,11 +194,11 @@ final class DeviceAttach {
             return;
         }
         // reserved regions move only when the IOAS changes (kernel-uapi §1.4)
-        boolean moveRegions = pasid == DeviceInfo.NO_PASID && ioasOf(old) != ioasOf(h);
+        boolean moveRegions = takesRegions(dev, pasid) && ioasOf(old) != ioasOf(h);
         boolean reserved = moveRegions && reserveRegions(dev, h);
         try {
             checkCompatible(dev, pasid, h);
-            if (pasid == DeviceInfo.NO_PASID) {
+            if (dev.requesterPasid(pasid) == DeviceInfo.NO_PASID) {
                 driverAttach(dev, pasid, h); // the drivers replace a RID attachment in place
             } else {
                 replacePasid(dev, pasid, old, h);
@@ -206,6 +230,11 @@ final class DeviceAttach {
         if (fault != null) {
             fault.autoRespond(dev, pasid);
         }
+    }
+
+    /** Whether the attachment is the unit's RID attachment, which takes the device's reserved regions. */
+    private static boolean takesRegions(DeviceObject dev, int pasid) {
+        return dev.requesterPasid(pasid) == DeviceInfo.NO_PASID;
     }
 
     /** {@code find_hwpt_paging}: the IOAS of a paging HWPT, or of a nested HWPT's parent. */
@@ -268,8 +297,7 @@ final class DeviceAttach {
 
     /** A PASID has no in-place switch in the SPI: detach, attach, and on failure put the old one back. */
     private static void replacePasid(DeviceObject dev, int pasid, Hwpt old, Hwpt h) {
-        DeviceInfo info = dev.info();
-        UnitDriver.run(dev.platform().registry(), dev.unit(), d -> d.detach(dev.unit(), info, pasid));
+        UnitDriver.run(dev.platform().registry(), dev.unit(), d -> driverDetach(d, dev, pasid));
         try {
             driverAttach(dev, pasid, h);
         } catch (RuntimeException e) {
@@ -306,6 +334,14 @@ final class DeviceAttach {
 
     /** {@code iommufd_hwpt_pasid_compat}. */
     private static void checkPasidCompat(DeviceObject dev, int pasid, Hwpt h) {
+        if (dev.mediated()) {
+            if (!h.pasidCompat()) {
+                throw IommuException.of(Errno.EINVAL, "%s is mediated: it attaches as PASID %d of %s, and %s was not "
+                        + "allocated with IOMMU_HWPT_ALLOC_PASID", dev, dev.requesterPasid(pasid),
+                        dev.requester().name(), h);
+            }
+            return;
+        }
         if (pasid == DeviceInfo.NO_PASID) {
             if (!h.pasidCompat() && dev.attachmentsLocked().keySet().stream().anyMatch(p -> p != DeviceInfo.NO_PASID)) {
                 throw IommuException.of(Errno.EINVAL, "%s: PASIDs are attached, so the RID needs an HWPT allocated "
@@ -325,13 +361,14 @@ final class DeviceAttach {
     }
 
     private static void driverAttach(DeviceObject dev, int pasid, Hwpt h) {
-        DeviceInfo info = dev.info();
+        DeviceInfo info = dev.requester();
+        int hwPasid = dev.requesterPasid(pasid);
         DomainDescriptor d = h.descriptor();
         UnitDriver.run(dev.platform().registry(), dev.unit(), drv -> {
-            if (pasid == DeviceInfo.NO_PASID) {
+            if (hwPasid == DeviceInfo.NO_PASID) {
                 drv.attachDevice(dev.unit(), info, d);
             } else {
-                drv.attachPasid(dev.unit(), info, pasid, d);
+                drv.attachPasid(dev.unit(), info, hwPasid, d);
             }
         });
     }
@@ -346,7 +383,8 @@ final class DeviceAttach {
     }
 
     /**
-     * {@code iommufd_device_auto_get_domain}. A new automatic HWPT has flags 0, so for a PASID it
+     * {@code iommufd_device_auto_get_domain}. A new automatic HWPT has flags 0 (ALLOC_PASID for a
+     * mediated device), so for a PASID it
      * is not PASID-compatible and the attach fails with EINVAL after all, as in the kernel (which
      * allocates it too), leaving nothing behind.
      */
@@ -379,7 +417,8 @@ final class DeviceAttach {
             }
         }
         ObjectTable table = dev.context().table();
-        HwptPaging h = HwptPaging.build(dev.context(), dev.platform(), ioas, dev.unit(), 0, true);
+        int flags = dev.mediated() ? HwptAllocFlags.PASID : 0;
+        HwptPaging h = HwptPaging.build(dev.context(), dev.platform(), ioas, dev.unit(), flags, true);
         try {
             if (replace) {
                 doReplace(dev, pasid, old, h, false);

@@ -4,6 +4,7 @@ import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +16,11 @@ import java.util.Map;
  * <p>A device bound to one context answers EBUSY to every other; binding it again into the same
  * context answers EINVAL, as VFIO refuses a second bind of one device ("one device cannot be bound
  * twice"). Devices are keyed by unit and name, which the topology makes unique.
+ *
+ * <p>A mediated device and its parent share one requester on the bus, so they never have DMA owners
+ * at the same time: binding one while the other is bound (to any context, this one included)
+ * answers EBUSY — the parent of bound mediated devices belongs to the host, as the parent driver
+ * of an mdev does in the kernel. Sibling mediated devices are independent.
  *
  * <p>Thread-safe: one lock (this object), never held while calling out.
  */
@@ -30,13 +36,31 @@ public final class DeviceBindings {
      *
      * @throws IommuException EBUSY when another owner holds it, EINVAL when {@code owner} already does
      */
-    public synchronized void bind(DeviceInfo device, Object owner) {
+    public void bind(DeviceInfo device, Object owner) {
+        bind(device, owner, List.of());
+    }
+
+    /**
+     * Claims {@code device} for {@code owner} unless one of {@code exclusive} — devices of the same
+     * unit that share its requester: a mediated device's parent, a parent's mediated devices — is
+     * bound.
+     *
+     * @throws IommuException EBUSY when another owner holds it or one of {@code exclusive} is bound,
+     *     EINVAL when {@code owner} already holds it
+     */
+    public synchronized void bind(DeviceInfo device, Object owner, List<String> exclusive) {
         Object current = owners.get(key(device));
         if (current == owner) {
             throw IommuException.of(Errno.EINVAL, "device %s is already bound to this context", device.name());
         }
         if (current != null) {
             throw IommuException.of(Errno.EBUSY, "device %s is bound to another context", device.name());
+        }
+        for (String other : exclusive) {
+            if (owners.containsKey(device.unit() + "/" + other)) {
+                throw IommuException.of(Errno.EBUSY, "device %s shares its requester with %s, which is bound: a "
+                        + "mediated device and its parent are never owned at once", device.name(), other);
+            }
         }
         owners.put(key(device), owner);
     }

@@ -53,12 +53,13 @@ public final class FaultQueueObject extends IommufdObject {
      * group became readable.
      */
     void add(DeviceObject device, int attachment, PageRequest request) {
-        GroupKey key = new GroupKey(device.id(), request.pasid(), request.groupIndex());
+        int pasid = device.issuedPasid(request.pasid()); // a mediated device's requests carry no PASID of its own
+        GroupKey key = new GroupKey(device.id(), pasid, request.groupIndex());
         synchronized (this) {
             routes.putIfAbsent(key, new Route(device, attachment, request.stall()));
         }
         boolean last = request.lastInGroup() || request.stall();
-        queue.add(new PageFaultQueue.PageFault(device.id(), request.pasid(), request.groupIndex(), request.access(),
+        queue.add(new PageFaultQueue.PageFault(device.id(), pasid, request.groupIndex(), request.access(),
                 request.address(), last));
         if (last) {
             context.queueListener().faultReadable(id());
@@ -109,8 +110,8 @@ public final class FaultQueueObject extends IommufdObject {
             return;
         }
         DeviceObject dev = route.device();
-        DeviceInfo info = dev.info();
-        PageResponse response = new PageResponse(group.pasid(), group.grpid(), route.stall(), code);
+        DeviceInfo info = dev.requester();
+        PageResponse response = new PageResponse(dev.requesterPasid(group.pasid()), group.grpid(), route.stall(), code);
         // the kernel's page_response op returns nothing: a unit that cannot answer is logged
         DriverCleanup.run(dev.platform().registry(), dev.unit(),
                 "page response " + code + " to " + info.name() + " group " + group.grpid(),

@@ -156,7 +156,7 @@ public final class IommufdContext implements AutoCloseable {
             return false;
         }
         synchronized (dev) {
-            int attachment = request.pasid();
+            int attachment = dev.issuedPasid(request.pasid());
             Hwpt h = dev.attachmentsLocked().get(attachment);
             if (h == null && attachment != DeviceInfo.NO_PASID
                     && IommuDriver.KIND_ARM_SMMUV3.equals(dev.unit().kind())) {

@@ -54,7 +54,8 @@ public final class IommufdEventRouter implements UnitEventListener {
         PageResponse invalid = new PageResponse(event.request().pasid(), event.request().groupIndex(),
                 event.request().stall(), PageResponseCode.INVALID);
         DriverCleanup.run(platform.registry(), unit, "INVALID response to an unhandled page request of "
-                + event.device().name(), drv -> drv.pageResponse(unit, event.device(), invalid));
+                + event.device().name(), drv -> drv.pageResponse(unit, platform.registry().requester(event.device()),
+                        invalid));
     }
 
     @Override

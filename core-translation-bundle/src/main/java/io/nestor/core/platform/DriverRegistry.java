@@ -21,6 +21,7 @@ import io.nestor.core.cache.CacheStatistics;
 import io.nestor.core.cache.TranslationCaches;
 import io.nestor.core.fault.FaultReporter;
 import io.nestor.core.ioasid.IoasidAllocatorTracker;
+import io.nestor.core.ioasid.IoasidSet;
 import io.nestor.core.ioasid.IoasidSpace;
 import io.nestor.core.memory.PageAllocator;
 import io.nestor.core.topology.Topology;
@@ -70,7 +71,7 @@ public final class DriverRegistry implements Platform, UnitHost {
     private final PhysicalMemory memory;
     private final PageAllocator structurePages;
     private final List<PageResponseListener> pageResponseListeners = new CopyOnWriteArrayList<>();
-    private final FaultReporter faults = new FaultReporter();
+    private final FaultReporter faults = new FaultReporter(this::topology);
     /** Custom PASID allocator services; they follow the space across topology replacements. */
     private final IoasidAllocatorTracker ioasidAllocators = new IoasidAllocatorTracker();
     private volatile IoasidSpace ioasids;
@@ -103,7 +104,9 @@ public final class DriverRegistry implements Platform, UnitHost {
         }
         Map<Long, DeviceInfo> bySource = new java.util.HashMap<>();
         for (DeviceInfo d : t.devices()) {
-            bySource.put(sourceKey(map.get(d.unit()).index(), d.sourceId()), d);
+            if (t.mediation(d.name()).isEmpty()) { // a mediated device's requests are its parent's
+                bySource.put(sourceKey(map.get(d.unit()).index(), d.sourceId()), d);
+            }
         }
         topology = t;
         units = map;
@@ -114,9 +117,34 @@ public final class DriverRegistry implements Platform, UnitHost {
             features.add(spec.features());
         }
         ioasids = IoasidSpace.forUnits(features);
+        reserveDefaultPasids(t, ioasids);
         ioasidAllocators.useSpace(ioasids);
         engine = new TranslationEngine(memory,
                 new TranslationCaches(IOTLB_CAPACITY, WALK_CACHE_CAPACITY, CONFIG_CACHE_CAPACITY), this::decode);
+    }
+
+    /** The set that holds the mediated devices' default PASIDs for as long as the topology lasts. */
+    public static final String MEDIATED_PASID_SET = "mediated-devices";
+
+    /**
+     * Takes the mediated devices' default PASIDs out of the system-wide space before any client
+     * (or custom allocator) can allocate, as the kernel takes a Scalable IOV device's default
+     * PASID from its global PASID allocator ({@code iommu_alloc_global_pasid}), the one SVA
+     * allocates from too: no PASID request can be handed one of them.
+     */
+    private static void reserveDefaultPasids(Topology t, IoasidSpace space) {
+        if (t.mediated().isEmpty()) {
+            return;
+        }
+        IoasidSet set = space.openSet(MEDIATED_PASID_SET, t.mediated().size());
+        for (io.nestor.api.platform.MediatedDevice m : t.mediated()) {
+            if (m.defaultPasid() > space.maxPasid()) {
+                throw new IllegalArgumentException(String.format(
+                        "mediated device %s: default PASID %d is beyond the platform's PASID space (1..%d)",
+                        m.name(), m.defaultPasid(), space.maxPasid()));
+            }
+            set.allocate(m.defaultPasid(), m.defaultPasid());
+        }
     }
 
     private static long sourceKey(int unitIndex, int sourceId) {
@@ -235,6 +263,28 @@ public final class DriverRegistry implements Platform, UnitHost {
                     device.name(), device.unit());
         }
         return unit;
+    }
+
+    /**
+     * The physical device whose requests {@code device}'s are: its parent for an IOMMU-backed
+     * mediated device, else the device itself.
+     */
+    public DeviceInfo requester(DeviceInfo device) {
+        Topology t = topology;
+        return t.mediated().isEmpty() ? device : t.mediation(device.name())
+                .map(m -> t.device(m.parent()).orElseThrow()).orElse(device);
+    }
+
+    /**
+     * The PASID {@code device}'s request with {@code pasid} carries on the bus: a mediated device's
+     * requests without PASID carry its default PASID; everything else is unchanged.
+     */
+    public int requesterPasid(DeviceInfo device, int pasid) {
+        Topology t = topology;
+        if (pasid != DeviceInfo.NO_PASID || t.mediated().isEmpty()) {
+            return pasid;
+        }
+        return t.mediation(device.name()).map(io.nestor.api.platform.MediatedDevice::defaultPasid).orElse(pasid);
     }
 
     public List<IommuUnit> runtimeUnits() {

@@ -5,6 +5,7 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.ioasid.IoasidAllocator;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.MediatedDevice;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.platform.PlatformListener;
 import io.nestor.api.platform.PlatformStatistics;
@@ -233,6 +234,11 @@ public final class PlatformComponent implements Platform {
     @Override
     public List<DeviceInfo> devices() {
         return registry.devices();
+    }
+
+    @Override
+    public List<MediatedDevice> mediatedDevices() {
+        return registry.topology().mediated();
     }
 
     @Override

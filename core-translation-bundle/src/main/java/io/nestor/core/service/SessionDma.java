@@ -27,6 +27,10 @@ import java.util.List;
  * unbound or another session's, answers ENOENT as if it did not exist. The faults and page
  * requests of a device go to the session that owns it ({@link EventRouter}).
  *
+ * <p>A mediated device's DMA is its parent's with the default PASID: its requests (which carry no
+ * PASID of their own; one that does is refused like any PASID beyond the device's) are issued as
+ * the parent's, and what they fault is reported as the mediated device's.
+ *
  * <p>Every request of a batch is checked (device, PASID, access) before any is translated, so a bad
  * batch has no effect, not even a recorded fault.
  */
@@ -81,9 +85,12 @@ final class SessionDma implements Dma {
     public List<DmaResult> translate(List<DmaRequest> requests) {
         session.checkOpen();
         DeviceInfo[] devices = new DeviceInfo[requests.size()];
+        DeviceInfo[] requesters = new DeviceInfo[devices.length];
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
-            devices[i] = i > 0 && requests.get(i - 1).device().equals(r.device()) ? devices[i - 1] : device(r.device());
+            boolean same = i > 0 && requests.get(i - 1).device().equals(r.device());
+            devices[i] = same ? devices[i - 1] : device(r.device());
+            requesters[i] = same ? requesters[i - 1] : registry.requester(devices[i]);
             checkPasid(devices[i], r.pasid());
             checkAccess(r.access());
         }
@@ -93,7 +100,8 @@ final class SessionDma implements Dma {
         int faultingDevId = 0;
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
-            FaultEvent fault = dma.translate(devices[i], r.pasid(), r.iova(), r.access(), out);
+            int pasid = requesters[i] == devices[i] ? r.pasid() : registry.requesterPasid(devices[i], r.pasid());
+            FaultEvent fault = dma.translate(requesters[i], pasid, r.iova(), r.access(), out);
             if (fault == null) {
                 results.add(DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
                 continue;
@@ -150,7 +158,7 @@ final class SessionDma implements Dma {
         }
         byte[] data = new byte[length];
         try {
-            dma.read(d, pasid, iova, data, 0, length);
+            dma.read(registry.requester(d), registry.requesterPasid(d, pasid), iova, data, 0, length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
             throw new DmaFaultException(deviceFault(e.event()));
         }
@@ -163,7 +171,7 @@ final class SessionDma implements Dma {
         DeviceInfo d = device(device);
         checkPasid(d, pasid);
         try {
-            dma.write(d, pasid, iova, data, 0, data.length);
+            dma.write(registry.requester(d), registry.requesterPasid(d, pasid), iova, data, 0, data.length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
             throw new DmaFaultException(deviceFault(e.event()));
         }
@@ -187,7 +195,9 @@ final class SessionDma implements Dma {
         if (timeoutMillis <= 0) {
             throw IommuException.of(Errno.EINVAL, "page request timeout %d ms is not positive", timeoutMillis);
         }
-        PageRequest request = new PageRequest(d.sourceId(), pasid, address, access, groupIndex, lastPage, false, 0);
-        return dma.pageRequest(d, request, timeoutMillis).code();
+        DeviceInfo requester = registry.requester(d);
+        PageRequest request = new PageRequest(requester.sourceId(), registry.requesterPasid(d, pasid), address, access,
+                groupIndex, lastPage, false, 0);
+        return dma.pageRequest(requester, request, timeoutMillis).code();
     }
 }

@@ -3,6 +3,7 @@ package io.nestor.core.service;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.api.platform.MediatedDevice;
 import io.nestor.api.vfio.VfioDeviceEntry;
 import io.nestor.api.vfio.VfioDevices;
 import io.nestor.core.iommufd.DeviceCommands;
@@ -55,7 +56,9 @@ final class SessionVfioDevices implements VfioDevices {
             Object owner = manager.iommufdPlatform().bindings().owner(d);
             boolean mine = session.owns(d);
             boolean bound = owner != null || manager.vfioGroups().holder(group).isPresent();
-            out.add(new VfioDeviceEntry(d.name(), d.unit(), group, bound, mine));
+            MediatedDevice m = manager.registry().topology().mediation(d.name()).orElse(null);
+            out.add(m == null ? new VfioDeviceEntry(d.name(), d.unit(), group, bound, mine)
+                    : new VfioDeviceEntry(d.name(), d.unit(), group, bound, mine, m.parent(), m.defaultPasid()));
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.nestor.core.topology;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitFeatures;
+import io.nestor.api.platform.MediatedDevice;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -34,7 +35,10 @@ public final class TopologyFile {
             "output-address-bits", "page-sizes", "five-level-stage1", "page-requests", "device-tlb",
             "dirty-tracking", "stall", "domain-id-bits", "stream-id-bits", "caching-mode", "hardware-msi-region");
     private static final Set<String> DEVICE_KEYS =
-            Set.of("unit", "source-id", "pasid-bits", "pasid-exec", "pasid-priv", "ats", "pri");
+            Set.of("unit", "source-id", "pasid-bits", "pasid-exec", "pasid-priv", "ats", "pri", "parent",
+                    "default-pasid");
+    /** What a mediated device's section may say: its DMA identity is its parent's. */
+    private static final Set<String> MEDIATED_KEYS = Set.of("parent", "default-pasid", "unit");
 
     private TopologyFile() {
     }
@@ -64,15 +68,37 @@ public final class TopologyFile {
         List<Section> sections = readSections(reader, source);
         List<UnitSpec> units = new ArrayList<>();
         List<DeviceInfo> devices = new ArrayList<>();
+        Map<String, DeviceInfo> physical = new LinkedHashMap<>();
         for (Section s : sections) {
             if (s.type.equals("unit")) {
                 units.add(unit(s, source));
-            } else {
-                devices.add(device(s, source));
+            } else if (!s.values.containsKey("parent")) {
+                DeviceInfo d = device(s, source);
+                devices.add(d);
+                physical.putIfAbsent(d.name(), d);
+            }
+        }
+        List<MediatedDevice> mediated = new ArrayList<>();
+        for (Section s : sections) {
+            if (s.type.equals("device") && s.values.containsKey("parent")) {
+                MediatedDevice m = mediated(s, source);
+                DeviceInfo parent = physical.get(m.parent());
+                if (parent == null) {
+                    throw new TopologyFormatException(source, s.values.get("parent").line, "device " + s.name
+                            + ": parent " + m.parent() + " is not a physical device of this topology");
+                }
+                String unit = s.values.containsKey("unit") ? s.values.get("unit").text : parent.unit();
+                if (!unit.equals(parent.unit())) {
+                    throw new TopologyFormatException(source, s.values.get("unit").line, "device " + s.name
+                            + " is mediated by " + parent.name() + ", which is behind unit " + parent.unit()
+                            + ", not " + unit);
+                }
+                devices.add(new DeviceInfo(s.name, parent.unit(), parent.sourceId(), 0, false, false, false, false));
+                mediated.add(m);
             }
         }
         try {
-            return new Topology(units, devices);
+            return new Topology(units, devices, mediated);
         } catch (IllegalArgumentException e) {
             throw new TopologyFormatException(source, 0, e.getMessage());
         }
@@ -152,6 +178,29 @@ public final class TopologyFile {
             }
             throw new TopologyFormatException(source, s.line, "unit " + s.name + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A {@code [device NAME]} with {@code parent}: an IOMMU-backed mediated device, which says only
+     * its parent and its default PASID (and, redundantly, its parent's unit).
+     */
+    private static MediatedDevice mediated(Section s, String source) {
+        for (Map.Entry<String, Value> e : s.values.entrySet()) {
+            if (!MEDIATED_KEYS.contains(e.getKey())) {
+                throw new TopologyFormatException(source, e.getValue().line, "device " + s.name + " is mediated: '"
+                        + e.getKey() + "' belongs to its parent (a mediated device says " + new java.util.TreeSet<>(
+                                MEDIATED_KEYS) + ")");
+            }
+        }
+        Fields f = new Fields(s, source);
+        String parent = f.required("parent");
+        f.required("default-pasid");
+        int pasid = f.integer("default-pasid", 0);
+        if (pasid == 0) {
+            throw new TopologyFormatException(source, s.values.get("default-pasid").line, "device " + s.name
+                    + ": default-pasid 0 is the PASID of requests without one; a mediated device needs 1 or more");
+        }
+        return new MediatedDevice(s.name, parent, pasid);
     }
 
     private static DeviceInfo device(Section s, String source) {

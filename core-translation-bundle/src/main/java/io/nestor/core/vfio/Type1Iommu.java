@@ -44,6 +44,13 @@ import java.util.TreeMap;
  * dirty bitmaps — are applied here, on type1's own mapping tree, before the IOAS is touched; so a
  * call either takes full effect or fails with nothing changed.
  *
+ * <p>An IOMMU-backed mediated device joins as its parent's default PASID (the aux-domain attach of
+ * the kernel's IOMMU-backed mdevs): it gets a domain of its own per unit, allocated PASID-compatible
+ * and without dirty tracking (VT-d refuses dirty tracking on PASID entries), shared by the mediated
+ * devices of that unit, as type1 puts a group into a new domain when the existing ones refuse it.
+ * TYPE1_NESTING refuses it (EINVAL): its operations bind guest tables and PASID tables to the
+ * device's own PASIDs, and a mediated device has none.
+ *
  * <p>Guarded by the owning {@link VfioContainer}'s lock (type1's {@code iommu->lock}).
  */
 final class Type1Iommu {
@@ -146,11 +153,17 @@ final class Type1Iommu {
             throw IommuException.of(Errno.EINVAL, "a TYPE1_NESTING container holds one group; %s cannot join",
                     device.info().name());
         }
+        boolean mediated = mediated(device);
+        if (nesting && mediated) {
+            throw IommuException.of(Errno.EINVAL, "mediated device %s cannot join a TYPE1_NESTING container: it has"
+                    + " no PASIDs of its own to bind", device.info().name());
+        }
         IommuUnit unit = registry.unitOf(device.info());
-        UnitDomain ud = domains.get(unit.name());
+        String key = domainKey(device);
+        UnitDomain ud = domains.get(key);
         boolean created = ud == null;
         if (created) {
-            ud = newDomain(unit, device);
+            ud = newDomain(unit, device, mediated);
         }
         try {
             context.devices().attach(device.devId(), DeviceInfo.NO_PASID, ud.hwptId);
@@ -162,7 +175,7 @@ final class Type1Iommu {
         }
         ud.devices.add(device);
         if (created) {
-            domains.put(unit.name(), ud);
+            domains.put(key, ud);
             if (dirtyTracking) {
                 setHardwareTracking(ud, true);
             }
@@ -178,9 +191,11 @@ final class Type1Iommu {
      * bits). A nest parent is allocated without it: SMMUv3 refuses the combination and type1 never
      * asked for it.
      */
-    private UnitDomain newDomain(IommuUnit unit, ContainerDevice device) {
+    private UnitDomain newDomain(IommuUnit unit, ContainerDevice device, boolean mediated) {
         int flags;
-        if (nesting) {
+        if (mediated) {
+            flags = HwptAllocFlags.PASID;
+        } else if (nesting) {
             flags = HwptAllocFlags.NEST_PARENT;
         } else {
             HwInfo hw = UnitDriver.call(registry, unit, d -> d.hwInfo(unit));
@@ -231,7 +246,8 @@ final class Type1Iommu {
      * destroyed.
      */
     void detach(ContainerDevice device) {
-        UnitDomain ud = domains.get(device.info().unit());
+        String key = domainKey(device);
+        UnitDomain ud = domains.get(key);
         if (ud == null || !ud.devices.contains(device)) {
             return;
         }
@@ -249,7 +265,7 @@ final class Type1Iommu {
         context.devices().detach(device.devId(), DeviceInfo.NO_PASID);
         ud.devices.remove(device);
         if (ud.devices.isEmpty()) {
-            domains.remove(ud.unit.name());
+            domains.remove(key);
             context.destroy(ud.hwptId);
         }
     }
@@ -781,6 +797,17 @@ final class Type1Iommu {
     List<Integer> boundPasids() {
         return List.copyOf(boundPasids.keySet());
     }
+
+    private boolean mediated(ContainerDevice device) {
+        return registry.topology().mediation(device.info().name()).isPresent();
+    }
+
+    /** The domain a device joins: its unit's, or for a mediated device its unit's PASID domain. */
+    private String domainKey(ContainerDevice device) {
+        return device.info().unit() + (mediated(device) ? MEDIATED_DOMAIN_SUFFIX : "");
+    }
+
+    private static final String MEDIATED_DOMAIN_SUFFIX = "/pasid";
 
     /** The HWPT_PAGING id of the unit's domain in the container's context, or 0. */
     int hwptId(String unitName) {

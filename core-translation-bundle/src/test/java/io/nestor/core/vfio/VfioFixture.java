@@ -24,8 +24,8 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * A platform over real parts for container tests: the default topology (dmar0 with groups 0–3,
- * smmu0 with groups 4–6), sparse memory, the registry and its engine, test drivers of both kinds,
- * one session's regions and PASID set. Snapshots capture everything a failed call must leave as it
+ * smmu0 with groups 4–6, the mediated devices of 0000:00:02.0 with groups 7–8), sparse memory,
+ * the registry and its engine, test drivers of both kinds, one session's regions and PASID set. Snapshots capture everything a failed call must leave as it
  * was.
  */
 final class VfioFixture {
