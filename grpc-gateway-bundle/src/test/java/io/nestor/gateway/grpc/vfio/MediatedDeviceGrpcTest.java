@@ -23,6 +23,7 @@ import io.nestor.gateway.grpc.proto.PlatformGrpc;
 import io.nestor.gateway.grpc.proto.Region;
 import io.nestor.gateway.grpc.proto.SubscribeRequest;
 import io.nestor.gateway.grpc.proto.TranslateRequest;
+import io.nestor.gateway.grpc.proto.UnbindDeviceRequest;
 import io.nestor.gateway.grpc.proto.VfioDeviceEntry;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * default topology's two mdevs of the accelerator {@value #PARENT} (default PASIDs 0x100 / 0x101):
  * both listings report parent and default PASID; two sessions each own one mdev and their DMA of the
  * same IOVA reaches each session's own memory through the parent's two PASIDs; the parent cannot be
- * bound while an mdev is; an mdev has no PASIDs of its own to attach or to issue; its faults are
- * reported under its name and dev_id, without PASID, to its owner only.
+ * bound while an mdev is, nor an mdev while the parent is; an mdev has no PASIDs of its own to
+ * attach or to issue; its faults are reported under its name and dev_id, without PASID, to its
+ * owner only.
  */
 class MediatedDeviceGrpcTest {
     private static final String PARENT = CoreGateway.PRI_DEVICE;
@@ -203,6 +205,19 @@ class MediatedDeviceGrpcTest {
         assertFalse(theirs.getPasidValid());
         assertTrue(bEvents.events.isEmpty(), "b heard only of its own mdev: " + bEvents.events);
         assertTrue(aEvents.events.isEmpty(), "a heard nothing of b's mdev: " + aEvents.events);
+    }
+
+    @Test
+    void anMdevIsBusyWhileItsParentIsBoundAndFreeOnceItIsUnbound() {
+        GuestVmm host = new GuestVmm(core, "host");
+        GuestVmm guest = new GuestVmm(core, "guest");
+        host.bind(PARENT);
+        fails(Status.Code.FAILED_PRECONDITION, "EBUSY", () -> guest.bind(MDEV1));
+        fails(Status.Code.FAILED_PRECONDITION, "EBUSY", () -> host.bind(MDEV2)); // the parent's owner too
+        assertFalse(entry(guest, MDEV1).getBound(), "the refused bind claimed nothing");
+        host.devices.unbind(UnbindDeviceRequest.newBuilder().setDevice(PARENT).build());
+        guest.bind(MDEV1);
+        assertTrue(entry(guest, MDEV1).getBoundByCaller());
     }
 
     private static DeviceFaultEvent nextDeviceFault(Collector events) throws InterruptedException {
