@@ -2,6 +2,7 @@ package io.nestor.core.shell;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.MediatedDevice;
 import io.nestor.api.platform.Platform;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
@@ -22,7 +23,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.Bundle;
@@ -86,14 +90,19 @@ public final class NestorCommands {
         return rows;
     }
 
-    @Descriptor("list the devices with their unit, source-id and PCI capabilities")
+    @Descriptor("list the devices with their unit, source-id and PCI capabilities; a mediated device"
+            + " with its parent and default PASID")
     public List<DeviceRow> devices(
             @Descriptor("only the devices behind this unit; all when omitted")
             @Parameter(names = {"-u", "--unit"}, absentValue = "") String unit) {
+        Map<String, MediatedDevice> mediated = new HashMap<>();
+        for (MediatedDevice m : platform.mediatedDevices()) {
+            mediated.put(m.name(), m);
+        }
         List<DeviceRow> rows = new ArrayList<>();
         for (DeviceInfo d : platform.devices()) {
             if (unit.isEmpty() || d.unit().equals(unit)) {
-                rows.add(new DeviceRow(d));
+                rows.add(new DeviceRow(d, Optional.ofNullable(mediated.get(d.name()))));
             }
         }
         return rows;

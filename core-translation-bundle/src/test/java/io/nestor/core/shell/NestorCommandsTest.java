@@ -65,6 +65,31 @@ class NestorCommandsTest {
     }
 
     @Test
+    void devicesShowsAMediatedDevicesParentAndDefaultPasid() {
+        List<DeviceRow> all = commands.devices("");
+        DeviceRow first = row(all, "5b0c6f1e-0001-4c5e-9a6d-000000000001");
+        DeviceRow second = row(all, "5b0c6f1e-0001-4c5e-9a6d-000000000002");
+        assertEquals("0000:00:02.0", first.mediation().orElseThrow().parent());
+        assertEquals(0x100, first.mediation().orElseThrow().defaultPasid());
+        assertEquals(0x101, second.mediation().orElseThrow().defaultPasid());
+        assertTrue(first.toString().endsWith("mdev of 0000:00:02.0 pasid 0x100"), first.toString());
+        assertTrue(first.toString().contains("sid 0x0010"), "the parent's RID: " + first);
+        assertTrue(second.toString().endsWith("mdev of 0000:00:02.0 pasid 0x101"), second.toString());
+
+        DeviceRow parent = row(all, "0000:00:02.0");
+        assertTrue(parent.mediation().isEmpty());
+        assertEquals("0000:00:02.0   dmar0    sid 0x0010  pasid:20+exec+priv ats pri", parent.toString());
+        assertEquals(2, all.stream().filter(r -> r.mediation().isPresent()).count());
+        assertTrue(commands.devices("smmu0").stream().allMatch(r -> r.mediation().isEmpty()
+                && !r.toString().contains("mdev")), "smmu0 has no mediated device");
+        assertEquals(2, commands.devices("dmar0").stream().filter(r -> r.mediation().isPresent()).count());
+    }
+
+    private static DeviceRow row(List<DeviceRow> rows, String name) {
+        return rows.stream().filter(r -> r.device().name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
     void iotlbShowsEveryCacheAndFlushCountsAnInvalidation() {
         List<CacheStatistics> before = commands.iotlb(false, "", -1, -2);
         assertEquals(List.of("iotlb", "walk", "config"), before.stream().map(CacheStatistics::cache).toList());

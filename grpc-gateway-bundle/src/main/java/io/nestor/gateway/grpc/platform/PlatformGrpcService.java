@@ -45,9 +45,10 @@ public final class PlatformGrpcService extends PlatformGrpc.PlatformImplBase {
     @Override
     public void listDevices(ListDevicesRequest request, StreamObserver<ListDevicesResponse> responses) {
         UnaryCall.answer(responses, () -> {
-            ListDevicesResponse.Builder out = ListDevicesResponse.newBuilder();
-            binding.require().devices().forEach(d -> out.addDevices(PlatformMessages.device(d)));
-            return out.build();
+            Platform platform = binding.require();
+            return ListDevicesResponse.newBuilder()
+                    .addAllDevices(PlatformMessages.devices(platform.devices(), platform.mediatedDevices()))
+                    .build();
         });
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.platform.CacheCounters;
 import io.nestor.api.platform.DriverStatus;
+import io.nestor.api.platform.MediatedDevice;
 import io.nestor.api.platform.PlatformStatistics;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.gateway.grpc.proto.CacheStatistics;
@@ -15,7 +16,11 @@ import io.nestor.gateway.grpc.proto.Register;
 import io.nestor.gateway.grpc.proto.Unit;
 import io.nestor.gateway.grpc.proto.UnitFeatures;
 import io.nestor.gateway.grpc.proto.UnitState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Converts the platform API's snapshots into the {@code nestor.v1} messages of common.proto and
@@ -78,8 +83,12 @@ public final class PlatformMessages {
         return out.build();
     }
 
-    public static Device device(DeviceInfo d) {
-        return Device.newBuilder()
+    /**
+     * A device's message; {@code mediation} is present when it is an IOMMU-backed mediated device
+     * (parent and default PASID are then set; a physical device has "" and 0).
+     */
+    public static Device device(DeviceInfo d, Optional<MediatedDevice> mediation) {
+        Device.Builder out = Device.newBuilder()
                 .setName(d.name())
                 .setUnit(d.unit())
                 .setSourceId(d.sourceId())
@@ -87,8 +96,25 @@ public final class PlatformMessages {
                 .setPasidExec(d.pasidExec())
                 .setPasidPriv(d.pasidPriv())
                 .setAts(d.ats())
-                .setPri(d.pri())
-                .build();
+                .setPri(d.pri());
+        mediation.ifPresent(m -> out.setParent(m.parent()).setDefaultPasid(m.defaultPasid()));
+        return out.build();
+    }
+
+    /**
+     * Every device of {@code devices}, in their order, each with its mediation from
+     * {@code mediated} (the platform's {@code mediatedDevices()}) when it has one.
+     */
+    public static List<Device> devices(List<DeviceInfo> devices, List<MediatedDevice> mediated) {
+        Map<String, MediatedDevice> byName = new HashMap<>();
+        for (MediatedDevice m : mediated) {
+            byName.put(m.name(), m);
+        }
+        List<Device> out = new ArrayList<>(devices.size());
+        for (DeviceInfo d : devices) {
+            out.add(device(d, Optional.ofNullable(byName.get(d.name()))));
+        }
+        return out;
     }
 
     public static Driver driver(DriverStatus d) {

@@ -40,7 +40,8 @@ public final class VfioDeviceGrpcService extends VfioDeviceGrpc.VfioDeviceImplBa
             ListVfioDevicesResponse.Builder out = ListVfioDevicesResponse.newBuilder();
             for (VfioDeviceEntry d : devices().list()) {
                 out.addDevices(io.nestor.gateway.grpc.proto.VfioDeviceEntry.newBuilder().setName(d.name())
-                        .setUnit(d.unit()).setGroup(d.group()).setBound(d.bound()).setBoundByCaller(d.boundByCaller()));
+                        .setUnit(d.unit()).setGroup(d.group()).setBound(d.bound()).setBoundByCaller(d.boundByCaller())
+                        .setParent(d.parent()).setDefaultPasid(d.defaultPasid()));
             }
             return out.build();
         });
