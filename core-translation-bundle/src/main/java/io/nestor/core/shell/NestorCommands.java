@@ -1,11 +1,11 @@
 package io.nestor.core.shell;
 
 import io.nestor.api.driver.DeviceInfo;
+import io.nestor.api.error.Errno;
+import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.DriverStatus;
 import io.nestor.api.platform.MediatedDevice;
 import io.nestor.api.platform.Platform;
-import io.nestor.api.error.Errno;
-import io.nestor.api.error.IommuException;
 import io.nestor.api.platform.UnitState;
 import io.nestor.api.platform.UnitStatus;
 import io.nestor.api.translation.Access;

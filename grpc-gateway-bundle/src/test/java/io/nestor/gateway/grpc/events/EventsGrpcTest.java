@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.nestor.api.session.SessionQuotas;
 import io.nestor.gateway.grpc.CoreGateway;
+import io.nestor.gateway.grpc.EventCollector;
 import io.nestor.gateway.grpc.proto.AttachIommufdPtRequest;
 import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
 import io.nestor.gateway.grpc.proto.DmaGrpc;
@@ -32,12 +32,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -56,36 +53,13 @@ class EventsGrpcTest {
         core.close();
     }
 
-    /** Collects a stream's events and its end. */
-    static final class Collector implements StreamObserver<Event> {
-        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        final CountDownLatch ended = new CountDownLatch(1);
-
-        @Override
-        public void onNext(Event value) {
-            events.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            ended.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-            ended.countDown();
-        }
-    }
-
     @Test
     void aFaultOfTheSessionsDmaArrivesOnItsStreamAndNotOnAnothers() throws Exception {
         core = new CoreGateway(regionDir);
         String a = core.open("a", 0);
         String b = core.open("b", 0);
-        Collector mine = new Collector();
-        Collector theirs = new Collector();
-        EventsGrpc.newStub(core.as(a)).subscribe(SubscribeRequest.getDefaultInstance(), mine);
-        EventsGrpc.newStub(core.as(b)).subscribe(SubscribeRequest.getDefaultInstance(), theirs);
+        EventCollector mine = EventCollector.subscribe(core.as(a));
+        EventCollector theirs = EventCollector.subscribe(core.as(b));
         CoreGateway.Bound bound = core.bind(a, CoreGateway.VTD_DEVICE);
 
         DmaGrpc.newBlockingStub(core.as(a)).translate(TranslateRequest.newBuilder()
@@ -111,7 +85,7 @@ class EventsGrpcTest {
     void anOpenStreamKeepsTheLeaseAndItsEndLetsItRunOut() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("streaming", 100);
-        Collector events = new Collector();
+        EventCollector events = new EventCollector();
         Context.CancellableContext call = Context.current().withCancellation();
         call.run(() -> EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events));
 
@@ -130,7 +104,7 @@ class EventsGrpcTest {
     void aSlowSubscriberLosesEventsBeyondItsBufferAndSeesTheGap() throws Exception {
         core = new CoreGateway(regionDir, 60_000, new SessionQuotas(1 << 20, 16, 4));
         String id = core.open("slow", 0);
-        Collector events = new Collector();
+        EventCollector events = new EventCollector();
         AtomicReference<ClientCallStreamObserver<SubscribeRequest>> call = new AtomicReference<>();
         EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(),
                 new ClientResponseObserver<SubscribeRequest, Event>() {
@@ -181,8 +155,7 @@ class EventsGrpcTest {
     void aPageRequestGoesThroughTheFaultQueueToTheStreamAndFaultRespondAnswersTheDevice() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("svm", 0);
-        Collector events = new Collector();
-        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        EventCollector events = EventCollector.subscribe(core.as(id));
         CoreGateway.Bound dev = core.bind(id, CoreGateway.PRI_DEVICE);
         IommufdGrpc.IommufdBlockingStub iommufd = IommufdGrpc.newBlockingStub(core.as(id));
         int ioas = iommufd.ioasAlloc(IoasAllocRequest.newBuilder().setIommufd(dev.iommufd()).build()).getOutIoasId();
@@ -226,8 +199,7 @@ class EventsGrpcTest {
     void aUnitLosingItsDriverIsAUnitStateEvent() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("watcher", 0);
-        Collector events = new Collector();
-        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        EventCollector events = EventCollector.subscribe(core.as(id));
         core.registry.removeDriver(1L); // the VT-d driver service CoreGateway bound
         Event e = events.events.poll(10, TimeUnit.SECONDS);
         assertNotNull(e);
@@ -241,8 +213,7 @@ class EventsGrpcTest {
     void theStreamEndsWhenTheSessionCloses() throws Exception {
         core = new CoreGateway(regionDir);
         String id = core.open("closing", 0);
-        Collector events = new Collector();
-        EventsGrpc.newStub(core.as(id)).subscribe(SubscribeRequest.getDefaultInstance(), events);
+        EventCollector events = EventCollector.subscribe(core.as(id));
         core.sessions.find(id).orElseThrow().close();
         assertTrue(events.ended.await(10, TimeUnit.SECONDS));
     }

@@ -8,28 +8,24 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import io.nestor.gateway.grpc.CoreGateway;
+import io.nestor.gateway.grpc.EventCollector;
 import io.nestor.gateway.grpc.proto.AttachIommufdPtRequest;
 import io.nestor.gateway.grpc.proto.DetachIommufdPtRequest;
 import io.nestor.gateway.grpc.proto.Device;
 import io.nestor.gateway.grpc.proto.DeviceFaultEvent;
 import io.nestor.gateway.grpc.proto.DmaResult;
 import io.nestor.gateway.grpc.proto.Event;
-import io.nestor.gateway.grpc.proto.EventsGrpc;
 import io.nestor.gateway.grpc.proto.ListDevicesRequest;
 import io.nestor.gateway.grpc.proto.ListVfioDevicesRequest;
 import io.nestor.gateway.grpc.proto.PlatformGrpc;
 import io.nestor.gateway.grpc.proto.Region;
-import io.nestor.gateway.grpc.proto.SubscribeRequest;
 import io.nestor.gateway.grpc.proto.TranslateRequest;
 import io.nestor.gateway.grpc.proto.UnbindDeviceRequest;
 import io.nestor.gateway.grpc.proto.VfioDeviceEntry;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -70,28 +66,8 @@ class MediatedDeviceGrpcTest {
         core.close();
     }
 
-    /** Collects a session's event stream. */
-    private static final class Collector implements StreamObserver<Event> {
-        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-
-        @Override
-        public void onNext(Event value) {
-            events.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
-    }
-
-    private Collector subscribe(GuestVmm vmm) {
-        Collector c = new Collector();
-        EventsGrpc.newStub(vmm.channel).subscribe(SubscribeRequest.getDefaultInstance(), c);
-        return c;
+    private static EventCollector subscribe(GuestVmm vmm) {
+        return EventCollector.subscribe(vmm.channel);
     }
 
     /** A session that owns {@code mdev}, attached to an IOAS mapping IOVA to a region of its own. */
@@ -150,8 +126,8 @@ class MediatedDeviceGrpcTest {
     void twoSessionsMdevsAreIsolatedThroughTheParentsPasids() throws Exception {
         GuestVmm a = new GuestVmm(core, "a");
         GuestVmm b = new GuestVmm(core, "b");
-        Collector aEvents = subscribe(a);
-        Collector bEvents = subscribe(b);
+        EventCollector aEvents = subscribe(a);
+        EventCollector bEvents = subscribe(b);
         Owner one = own(a, MDEV1);
         Owner two = own(b, MDEV2);
 
@@ -220,7 +196,7 @@ class MediatedDeviceGrpcTest {
         assertTrue(entry(guest, MDEV1).getBoundByCaller());
     }
 
-    private static DeviceFaultEvent nextDeviceFault(Collector events) throws InterruptedException {
+    private static DeviceFaultEvent nextDeviceFault(EventCollector events) throws InterruptedException {
         Event e = events.events.poll(10, TimeUnit.SECONDS);
         assertNotNull(e, "a fault event is delivered");
         assertEquals(Event.KindCase.DEVICE_FAULT, e.getKindCase(), e.toString());

@@ -15,17 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
-import io.nestor.gateway.grpc.proto.DmaResult;
-import io.nestor.gateway.grpc.proto.Event;
-import io.nestor.gateway.grpc.proto.EventsGrpc;
-import io.nestor.gateway.grpc.proto.SubscribeRequest;
 import io.nestor.api.session.SessionQuotas;
+import io.nestor.gateway.grpc.EventCollector;
 import io.nestor.gateway.grpc.proto.CloseSessionRequest;
 import io.nestor.gateway.grpc.proto.ContainerCloseRequest;
 import io.nestor.gateway.grpc.proto.ContainerOpenRequest;
 import io.nestor.gateway.grpc.proto.DmaReadRequest;
+import io.nestor.gateway.grpc.proto.DmaResult;
 import io.nestor.gateway.grpc.proto.DmaSource;
+import io.nestor.gateway.grpc.proto.Event;
 import io.nestor.gateway.grpc.proto.GetInfoRequest;
 import io.nestor.gateway.grpc.proto.GroupSetContainerRequest;
 import io.nestor.gateway.grpc.proto.ListRegionsRequest;
@@ -38,8 +36,6 @@ import io.nestor.gateway.grpc.proto.SetIommuRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -134,33 +130,13 @@ class VfioIsolationGrpcTest {
         assertEquals(-1, b.output(VTD_PRI, -1, 0x100, 1), "B's container maps nothing yet");
     }
 
-    /** Collects a stream's events. */
-    private static final class Collector implements StreamObserver<Event> {
-        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-
-        @Override
-        public void onNext(Event value) {
-            events.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
-    }
-
     @Test
     void aDevicesFaultsGoToTheSessionWhoseContainerHoldsIt() throws Exception {
         g = new VfioGateway(regionDir);
         VfioGateway.Client b = g.client("b"); // opened first: the router would reach b before a
         VfioGateway.Client a = g.client("a");
-        Collector bEvents = new Collector();
-        Collector aEvents = new Collector();
-        EventsGrpc.newStub(g.core.as(b.session)).subscribe(SubscribeRequest.getDefaultInstance(), bEvents);
-        EventsGrpc.newStub(g.core.as(a.session)).subscribe(SubscribeRequest.getDefaultInstance(), aEvents);
+        EventCollector bEvents = EventCollector.subscribe(g.core.as(b.session));
+        EventCollector aEvents = EventCollector.subscribe(g.core.as(a.session));
 
         // nobody holds the device: it does not exist for b's DMA
         fails(Status.Code.NOT_FOUND, "ENOENT", () -> b.translate(VTD_PRI, -1, 0x6000, 1));
