@@ -153,6 +153,11 @@ class MediatedDeviceEndToEndTest {
         assertEquals(Errno.EBUSY, e.errno(), e.getMessage());
         a.session().close();
         assertTrue(other.vfioDevices().bindIommufd(PARENT, 0, fd) > 0, "released with the session");
+        // the parent's own request with a default PASID is answered as the parent's request
+        DeviceFault own = other.dma().translate(List.of(new DmaRequest(PARENT, 0x100, IOVA, Access.READ))).get(0)
+                .fault();
+        assertEquals(PARENT, own.device());
+        assertEquals(0x100, own.pasid());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.nestor.core.iommufd;
 
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.DomainDescriptor;
+import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.driver.ReservedRegion;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
@@ -126,7 +127,7 @@ final class DeviceAttach {
     }
 
     /** The driver's detach of what the unit sees for {@code dev}'s {@code pasid}. */
-    private static void driverDetach(io.nestor.api.driver.IommuDriver d, DeviceObject dev, int pasid) {
+    private static void driverDetach(IommuDriver d, DeviceObject dev, int pasid) {
         d.detach(dev.unit(), dev.requester(), dev.requesterPasid(pasid));
     }
 
@@ -171,6 +172,15 @@ final class DeviceAttach {
         if (dev.attachmentsLocked().containsKey(pasid)) {
             throw IommuException.of(Errno.EBUSY, "%s: %s is already attached to %s; replace it instead", dev,
                     where(pasid), dev.attachmentsLocked().get(pasid));
+        }
+        if (!dev.mediated() && pasid != DeviceInfo.NO_PASID) {
+            // the host holds it (taken from the global PASID space for the mediated device), as the
+            // kernel's pasid_array insert answers a PASID in use
+            DeviceInfo issuer = dev.platform().registry().topology().issuer(dev.info(), pasid);
+            if (issuer != dev.info()) {
+                throw IommuException.of(Errno.EBUSY, "%s: PASID %d is the default PASID of mediated device %s", dev,
+                        pasid, issuer.name());
+            }
         }
         boolean reserved = takesRegions(dev, pasid) && reserveRegions(dev, h);
         try {
@@ -384,9 +394,8 @@ final class DeviceAttach {
 
     /**
      * {@code iommufd_device_auto_get_domain}. A new automatic HWPT has flags 0 (ALLOC_PASID for a
-     * mediated device), so for a PASID it
-     * is not PASID-compatible and the attach fails with EINVAL after all, as in the kernel (which
-     * allocates it too), leaving nothing behind.
+     * mediated device), so for a PASID it is not PASID-compatible and the attach fails with EINVAL
+     * after all, as in the kernel (which allocates it too), leaving nothing behind.
      */
     private static int autoDomain(DeviceObject dev, int pasid, Ioas ioas, boolean replace) {
         Hwpt old = dev.attachmentsLocked().get(pasid);

@@ -110,7 +110,7 @@ final class SessionDma implements Dma {
                 faulting = devices[i];
                 faultingDevId = devId(faulting.name());
             }
-            results.add(DmaResult.faulted(deviceFault(fault, faultingDevId)));
+            results.add(DmaResult.faulted(deviceFault(fault, devices[i], r.pasid(), faultingDevId)));
         }
         return results;
     }
@@ -135,11 +135,16 @@ final class SessionDma implements Dma {
 
     /** The fault as this session reports it: with the device's object id in the context that bound it. */
     DeviceFault deviceFault(FaultEvent e) {
-        return deviceFault(e, devId(e.device().name()));
+        return deviceFault(e, e.device(), e.pasid(), devId(e.device().name()));
     }
 
-    private static DeviceFault deviceFault(FaultEvent e, int devId) {
-        return new DeviceFault(e.unit(), e.device().name(), e.pasid(), e.fault(), e.record(), e.sequence(), devId);
+    /**
+     * A fault as the answer to this session's own request: named after the device and PASID the
+     * request named (the platform may attribute a request to someone else: a parent's request with
+     * a mediated device's default PASID is that device's).
+     */
+    private static DeviceFault deviceFault(FaultEvent e, DeviceInfo device, int pasid, int devId) {
+        return new DeviceFault(e.unit(), device.name(), pasid, e.fault(), e.record(), e.sequence(), devId);
     }
 
     /** The device's object id in the session's context that bound it; 0 for a container's device. */
@@ -160,7 +165,7 @@ final class SessionDma implements Dma {
         try {
             dma.read(registry.requester(d), registry.requesterPasid(d, pasid), iova, data, 0, length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
-            throw new DmaFaultException(deviceFault(e.event()));
+            throw new DmaFaultException(deviceFault(e.event(), d, pasid, devId(d.name())));
         }
         return data;
     }
@@ -173,7 +178,7 @@ final class SessionDma implements Dma {
         try {
             dma.write(registry.requester(d), registry.requesterPasid(d, pasid), iova, data, 0, data.length);
         } catch (io.nestor.core.dma.DmaFaultException e) {
-            throw new DmaFaultException(deviceFault(e.event()));
+            throw new DmaFaultException(deviceFault(e.event(), d, pasid, devId(d.name())));
         }
     }
 

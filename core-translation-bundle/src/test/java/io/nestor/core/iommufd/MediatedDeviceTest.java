@@ -153,6 +153,15 @@ class MediatedDeviceTest {
     }
 
     @Test
+    void theParentCannotAttachAPasidItsMediatedDevicesHoldAsDefault() {
+        int parent = f.bind(NIC);
+        int hwpt = f.pagingHwpt(parent, ioas, PASID);
+        IommuException e = f.failsUnchanged(Errno.EBUSY, () -> f.context.devices().attach(parent, PASID2, hwpt));
+        assertTrue(e.getMessage().contains("default PASID of mediated device " + MDEV2), e.getMessage());
+        assertEquals(hwpt, f.context.devices().attach(parent, PASID2 + 1, hwpt), "any other PASID is the parent's");
+    }
+
+    @Test
     void twoMediatedDevicesOfOneParentTranslateThroughTheirOwnPasidsInTheirOwnContexts() {
         int mdev1 = f.bind(MDEV1);
         f.mapRegion(ioas, 0x10_0000L, 0x1000);
