@@ -1,5 +1,6 @@
 package io.nestor.core.cache;
 
+import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
@@ -29,9 +30,6 @@ import java.util.function.Predicate;
  * head of the first non-empty bucket from a random start.
  */
 public final class ConfigCache {
-    /** The PASID of requests without one, as {@link io.nestor.api.driver.DeviceInfo#NO_PASID}. */
-    public static final int NO_PASID = -1;
-
     /**
      * One cached configuration with the {@link IotlbHandle} its IOTLB tags resolve to (null when
      * filled without one, or for an ABORT configuration, which caches no translation). The handle
@@ -135,7 +133,7 @@ public final class ConfigCache {
         if (sourceId < 0) {
             throw new IllegalArgumentException("negative source id " + sourceId);
         }
-        if (pasid < NO_PASID || pasid > CacheTags.MAX_ADDRESS_SPACE_TAG) {
+        if (pasid < DeviceInfo.NO_PASID || pasid > CacheTags.MAX_ADDRESS_SPACE_TAG) {
             throw new IllegalArgumentException("PASID " + pasid + " outside -1.." + CacheTags.MAX_ADDRESS_SPACE_TAG);
         }
         Objects.requireNonNull(config, "config");

@@ -1,5 +1,7 @@
 package io.nestor.core.translate;
 
+import static io.nestor.api.translation.InvalidationScope.UNTAGGED;
+
 import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.translation.FaultStage;
 import io.nestor.core.cache.WalkCache;
@@ -17,8 +19,6 @@ import io.nestor.core.walk.WalkShortcuts;
  * <p>Per-thread scratch, owned by a {@link TranslationResult}; not thread-safe.
  */
 final class WalkCacheShortcuts implements WalkShortcuts {
-    private static final int UNTAGGED = -1;
-
     private WalkCache cache;
     private int unit;
     private int domainTag;
