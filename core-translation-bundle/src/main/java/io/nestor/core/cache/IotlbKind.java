@@ -36,11 +36,6 @@ public enum IotlbKind {
         return this == STAGE1 || this == NESTED;
     }
 
-    /** Whether the entry's correctness depends on stage-2 tables. */
-    public boolean stage2Derived() {
-        return this == STAGE2 || this == NESTED;
-    }
-
     static IotlbKind ofCode(int code) {
         switch (code) {
             case 0: return BYPASS;

@@ -225,17 +225,6 @@ final class TagHandles {
         quarantined = 0;
     }
 
-    /** Live handles holding an index (for tests and statistics). */
-    synchronized int assignedCount() {
-        int n = 0;
-        for (IotlbHandle h : all) {
-            if ((h.assignment & INDEX_MASK) != 0) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     synchronized int quarantinedCount() {
         return quarantined;
     }

@@ -97,11 +97,6 @@ public final class TranslationResult {
         return source == TranslationSource.WALK ? walk.memoryReads() : 0;
     }
 
-    /** The walk's details (leaf levels, writes); meaningful only when {@link #source()} is WALK. */
-    public WalkResult walkResult() {
-        return walk;
-    }
-
     /** The success as a record (allocates). */
     public Translation translation() {
         if (!translated) {
