@@ -22,9 +22,11 @@ import java.util.function.Predicate;
  * no tag lookup; a handle holds no driver object.
  *
  * <p><b>Concurrency.</b> A fixed array of buckets, each an immutable chain of nodes; a lookup
- * reads a bucket (volatile) and walks the chain: no lock, no allocation. Writers serialise on the
- * cache and replace whole chains (copy on write). Fills follow the same token discipline as the
- * {@link Iotlb}: a configuration decoded before an invalidation is not installed after it.
+ * reads a bucket (volatile) and walks the chain: no lock, no allocation. Every translation passes
+ * here, IOTLB hits included, so hits are counted in a {@link StripedCounter} like the IOTLB's, not
+ * with an atomic add. Writers serialise on the cache and replace whole chains (copy on write). Fills
+ * follow the same token discipline as the {@link Iotlb}: a configuration decoded before an
+ * invalidation is not installed after it.
  *
  * <p><b>Bound.</b> At most {@code capacity} configurations; a fill into a full cache evicts the
  * head of the first non-empty bucket from a random start.
@@ -70,7 +72,7 @@ public final class ConfigCache {
     /** Guarded by {@code this}. */
     private int size;
 
-    private final LongAdder hits = new LongAdder();
+    private final StripedCounter hits = new StripedCounter();
     private final LongAdder misses = new LongAdder();
     private final LongAdder fills = new LongAdder();
     private final LongAdder evictions = new LongAdder();
