@@ -64,6 +64,15 @@ final class CacheTags {
         }
     }
 
+    /**
+     * Whether the scope names decoded configurations only (context / PASID entries, STE / CD), which
+     * leave the IOTLB and the walk caches as they are.
+     */
+    static boolean configurationOnly(InvalidationScope scope) {
+        return scope instanceof InvalidationScope.DeviceConfig || scope instanceof InvalidationScope.DomainConfig
+                || scope instanceof InvalidationScope.UnitConfig;
+    }
+
     /** Whether the packed tags match; {@code addressSpaceTag} may be {@link InvalidationScope#ANY}. */
     static boolean matches(long word, int unit, int domainTag, int addressSpaceTag) {
         return unit(word) == unit && domainTag(word) == domainTag

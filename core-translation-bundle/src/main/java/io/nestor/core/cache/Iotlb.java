@@ -305,8 +305,7 @@ public final class Iotlb {
      * Configuration scopes remove none.
      */
     public int invalidate(InvalidationScope scope) {
-        if (scope instanceof InvalidationScope.DeviceConfig || scope instanceof InvalidationScope.DomainConfig
-                || scope instanceof InvalidationScope.UnitConfig) {
+        if (CacheTags.configurationOnly(scope)) {
             return 0;
         }
         int removed;

@@ -128,8 +128,7 @@ public final class WalkCache {
 
     /** Applies the scope; returns the number of entries removed. */
     public int invalidate(InvalidationScope scope) {
-        if (scope instanceof InvalidationScope.DeviceConfig || scope instanceof InvalidationScope.DomainConfig
-                || scope instanceof InvalidationScope.UnitConfig) {
+        if (CacheTags.configurationOnly(scope)) {
             return 0;
         }
         if (scope instanceof InvalidationScope.AddressSpaceRange
