@@ -93,11 +93,7 @@ public final class PageTableBuilder {
      */
     public static PageTableBuilder underRoot(PageTableFormat format, PageAllocator allocator, long pageSizes,
             LongConsumer retire, long root) {
-        long g = 1L << format.granuleShift();
-        if (root < 0 || (root & (g - 1)) != 0) {
-            throw IommuException.of(Errno.EINVAL, "external root 0x%x is not aligned to the granule 0x%x of %s",
-                    root, g, format.name());
-        }
+        checkExternalRootAligned(format, root);
         return new PageTableBuilder(format, allocator, pageSizes, retire, root);
     }
 
@@ -110,12 +106,16 @@ public final class PageTableBuilder {
      */
     public static PageTableBuilder adoptRoot(PageTableFormat format, PageAllocator allocator, long pageSizes,
             LongConsumer retire, long root) {
+        checkExternalRootAligned(format, root);
+        return new PageTableBuilder(format, allocator, pageSizes, retire, root, false);
+    }
+
+    private static void checkExternalRootAligned(PageTableFormat format, long root) {
         long g = 1L << format.granuleShift();
         if (root < 0 || (root & (g - 1)) != 0) {
             throw IommuException.of(Errno.EINVAL, "external root 0x%x is not aligned to the granule 0x%x of %s",
                     root, g, format.name());
         }
-        return new PageTableBuilder(format, allocator, pageSizes, retire, root, false);
     }
 
     private PageTableBuilder(PageTableFormat format, PageAllocator allocator, long pageSizes, LongConsumer retire,
