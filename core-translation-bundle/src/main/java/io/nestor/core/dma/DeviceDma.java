@@ -80,7 +80,7 @@ public final class DeviceDma {
     }
 
     private void move(DeviceInfo device, int pasid, long iova, byte[] buffer, int offset, int length, boolean write) {
-        if (offset < 0 || length < 0 || offset + length > buffer.length) {
+        if (offset < 0 || length < 0 || length > buffer.length - offset) {
             throw IommuException.of(Errno.EINVAL, "buffer range %d + %d outside %d bytes", offset, length,
                     buffer.length);
         }
