@@ -138,7 +138,7 @@ public final class PageAllocator {
      *     that is still live
      */
     public synchronized void free(long page) {
-        if (page < base || page - base >= size || (page & (granule - 1)) != 0 || !live.get(pageIndex(page))) {
+        if (!isLive(page)) {
             throw IommuException.of(Errno.EINVAL, "page 0x%x is not a live page of window [0x%x, +0x%x)", page,
                     base, size);
         }

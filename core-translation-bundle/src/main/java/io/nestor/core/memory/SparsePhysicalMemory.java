@@ -79,10 +79,9 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
             throw IommuException.of(Errno.EINVAL, "file region [0x%x, +0x%x) beyond %d address bits",
                     base, size, addressBits);
         }
-        for (FileBackedRegion r : regions) {
-            if (base < r.base() + r.size() && r.base() < base + size) {
-                throw IommuException.of(Errno.EBUSY, "file region [0x%x, +0x%x) overlaps %s", base, size, r);
-            }
+        FileBackedRegion overlapped = regionOverlapping(base, size);
+        if (overlapped != null) {
+            throw IommuException.of(Errno.EBUSY, "file region [0x%x, +0x%x) overlaps %s", base, size, overlapped);
         }
         if (pages.anyIn(base >>> PAGE_SHIFT, (base + size - 1) >>> PAGE_SHIFT)) {
             throw IommuException.of(Errno.EBUSY, "file region [0x%x, +0x%x) overlaps written memory", base, size);
@@ -330,7 +329,7 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
     public void write64Run(long address, long[] values, int offset, int count) {
         Objects.checkFromIndexSize(offset, count, values.length);
         checkRun(address, count);
-        if (overlapsRegion(address, (long) count << 3)) {
+        if (regionOverlapping(address, (long) count << 3) != null) {
             for (int i = 0; i < count; i++) {
                 storeWord(address + ((long) i << 3), values[offset + i]);
             }
@@ -365,7 +364,7 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
     public void read64Run(long address, long[] dst, int offset, int count) {
         Objects.checkFromIndexSize(offset, count, dst.length);
         checkRun(address, count);
-        if (overlapsRegion(address, (long) count << 3)) {
+        if (regionOverlapping(address, (long) count << 3) != null) {
             for (int i = 0; i < count; i++) {
                 dst[offset + i] = loadWord(address + ((long) i << 3));
             }
@@ -400,7 +399,7 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
                     address);
         }
         checkRun(address, length >>> 3);
-        if (overlapsRegion(address, length)) {
+        if (regionOverlapping(address, length) != null) {
             for (long off = 0; off < length; off += 8) {
                 storeWord(address + off, 0L);
             }
@@ -427,13 +426,14 @@ public final class SparsePhysicalMemory implements PhysicalMemory {
         check(address, words << 3);
     }
 
-    private boolean overlapsRegion(long address, long length) {
+    /** A region overlapping {@code [address, address + length)}, or null. */
+    private FileBackedRegion regionOverlapping(long address, long length) {
         for (FileBackedRegion r : regions) {
             if (address < r.base() + r.size() && r.base() < address + length) {
-                return true;
+                return r;
             }
         }
-        return false;
+        return null;
     }
 
     private static boolean allZero(long[] values, int offset, int count) {
