@@ -11,13 +11,16 @@ import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.StageConfig;
 import io.nestor.api.translation.TranslationConfig;
 import io.nestor.api.translation.TranslationMode;
+import io.nestor.core.testformat.TestPageTableFormat;
 import org.junit.jupiter.api.Test;
 
 class ConfigCacheTest {
+    private static final TestPageTableFormat F = TestPageTableFormat.granule4k();
+
     private final ConfigCache cache = new ConfigCache(64);
 
     private static TranslationConfig stage1(int domainTag, int asTag) {
-        return new TranslationConfig(TranslationMode.STAGE1, new StageConfig(TestFormat.FOUR_LEVEL, 0x1000, false),
+        return new TranslationConfig(TranslationMode.STAGE1, new StageConfig(F, 0x1000, false),
                 null, domainTag, asTag);
     }
 

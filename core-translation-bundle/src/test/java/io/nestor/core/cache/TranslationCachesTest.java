@@ -11,17 +11,20 @@ import io.nestor.api.error.IommuException;
 import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.InvalidationScope;
 import io.nestor.api.translation.TranslationConfig;
+import io.nestor.core.testformat.TestPageTableFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TranslationCachesTest {
+    private static final TestPageTableFormat F = TestPageTableFormat.granule4k();
+
     private final TranslationCaches caches = new TranslationCaches(256, 64, 16);
 
     private void populate() {
         Iotlb iotlb = caches.iotlb();
         iotlb.fill(iotlb.fillToken(), 0, 1, -1, IotlbKind.STAGE2, 0x1000, IotlbEntry.pack(0x2000, 12, Permission.ALL));
         WalkCache walk = caches.walkCache();
-        walk.fill(walk.fillToken(), 0, WalkStage.STAGE2, 1, -1, TestFormat.FOUR_LEVEL, 0, 0x1000, 0x3000, Permission.ALL);
+        walk.fill(walk.fillToken(), 0, WalkStage.STAGE2, 1, -1, F, 0, 0x1000, 0x3000, Permission.ALL);
         ConfigCache config = caches.configCache();
         config.fill(config.fillToken(), 0, 0x10, -1, TranslationConfig.bypass(1));
     }
@@ -32,7 +35,7 @@ class TranslationCachesTest {
         assertEquals(3, caches.invalidate(new InvalidationScope.Unit(0)));
         assertEquals(IotlbEntry.MISS, caches.iotlb().lookup(0, 1, -1, IotlbKind.STAGE2, 0x1000));
         assertEquals(WalkCacheEntry.MISS,
-                caches.walkCache().lookupDeepest(0, WalkStage.STAGE2, 1, -1, TestFormat.FOUR_LEVEL, 0x1000));
+                caches.walkCache().lookupDeepest(0, WalkStage.STAGE2, 1, -1, F, 0x1000));
         assertNull(caches.configCache().lookup(0, 0x10, -1));
     }
 
@@ -44,7 +47,7 @@ class TranslationCachesTest {
         assertNotEquals(IotlbEntry.MISS, caches.iotlb().lookup(0, 1, -1, IotlbKind.STAGE2, 0x1000),
                 "the IOTLB holds numbers only and keeps serving across a driver swap");
         assertNotEquals(WalkCacheEntry.MISS,
-                caches.walkCache().lookupDeepest(0, WalkStage.STAGE2, 1, -1, TestFormat.FOUR_LEVEL, 0x1000));
+                caches.walkCache().lookupDeepest(0, WalkStage.STAGE2, 1, -1, F, 0x1000));
     }
 
     @Test

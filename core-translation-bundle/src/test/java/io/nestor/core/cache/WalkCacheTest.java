@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nestor.api.pagetable.Permission;
 import io.nestor.api.translation.InvalidationScope;
+import io.nestor.core.testformat.TestPageTableFormat;
 import org.junit.jupiter.api.Test;
 
 class WalkCacheTest {
-    private static final TestFormat F = TestFormat.FOUR_LEVEL;
+    private static final TestPageTableFormat F = TestPageTableFormat.granule4k();
     private static final int P = Permission.READ | Permission.USER;
 
     private final WalkCache cache = new WalkCache(1024);
