@@ -7,7 +7,6 @@ import io.nestor.api.translation.TranslationMode;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
@@ -23,8 +22,8 @@ import java.util.function.Predicate;
  *
  * <p><b>Concurrency.</b> A fixed array of buckets, each an immutable chain of nodes; a lookup
  * reads a bucket (volatile) and walks the chain: no lock, no allocation. Every translation passes
- * here, IOTLB hits included, so hits are counted in a {@link StripedCounter} like the IOTLB's, not
- * with an atomic add. Writers serialise on the cache and replace whole chains (copy on write). Fills
+ * here, IOTLB hits included, so hits are counted without an atomic add, as the IOTLB's are
+ * ({@link CacheCounters}). Writers serialise on the cache and replace whole chains (copy on write). Fills
  * follow the same token discipline as the {@link Iotlb}: a configuration decoded before an
  * invalidation is not installed after it.
  *
@@ -72,13 +71,7 @@ public final class ConfigCache {
     /** Guarded by {@code this}. */
     private int size;
 
-    private final StripedCounter hits = new StripedCounter();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder fills = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder invalidatedEntries = new LongAdder();
-    private final LongAdder rejectedFills = new LongAdder();
+    private final CacheCounters counters = new CacheCounters();
 
     public ConfigCache(int capacity) {
         if (capacity < 1 || capacity > (1 << 24)) {
@@ -104,11 +97,11 @@ public final class ConfigCache {
     public Entry lookupEntry(int unit, int sourceId, int pasid) {
         for (Entry n = buckets.get(bucket(unit, sourceId, pasid)); n != null; n = n.next) {
             if (n.sourceId == sourceId && n.pasid == pasid && n.unit == unit) {
-                hits.increment();
+                counters.hit();
                 return n;
             }
         }
-        misses.increment();
+        counters.miss();
         return null;
     }
 
@@ -144,7 +137,7 @@ public final class ConfigCache {
         }
         synchronized (this) {
             if (generation != token) {
-                rejectedFills.increment();
+                counters.rejectedFill();
                 return false;
             }
             int b = bucket(unit, sourceId, pasid);
@@ -160,7 +153,7 @@ public final class ConfigCache {
             if (!replaced) {
                 size++;
             }
-            fills.increment();
+            counters.fill();
             return true;
         }
     }
@@ -196,8 +189,7 @@ public final class ConfigCache {
             }
             size -= removed;
         }
-        invalidations.increment();
-        invalidatedEntries.add(removed);
+        counters.invalidation(removed);
         return removed;
     }
 
@@ -256,7 +248,7 @@ public final class ConfigCache {
             if (head != null) {
                 buckets.set(b, head.next);
                 size--;
-                evictions.increment();
+                counters.eviction();
                 return;
             }
         }
@@ -272,7 +264,6 @@ public final class ConfigCache {
         synchronized (this) {
             entries = size;
         }
-        return new CacheStatistics("config", capacity, entries, hits.sum(), misses.sum(), fills.sum(),
-                evictions.sum(), invalidations.sum(), invalidatedEntries.sum(), rejectedFills.sum());
+        return counters.statistics("config", capacity, entries);
     }
 }

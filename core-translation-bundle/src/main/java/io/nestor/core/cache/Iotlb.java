@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +25,7 @@ import java.util.function.Consumer;
  * nothing: it reads the handle's index and page-size mask, probes the {@link SeqlockWordTable} once
  * per size present (once for a 4 KiB-only handle), then re-reads the index word: unchanged means the
  * index was the handle's for the whole probe, so the entry is the handle's (an index is reused only
- * after a sweep). Hits are counted in a {@link StripedCounter}, misses in a {@link LongAdder}.
+ * after a sweep). Hits are counted in a {@link StripedCounter} ({@link CacheCounters}).
  * Strict mode costs one volatile read of a flag while off. The tag-word methods
  * ({@link #lookup(long, long, Object)}) find the handle first in a lock-free registry.
  *
@@ -73,13 +72,7 @@ public final class Iotlb {
 
     private final SeqlockWordTable table;
     private final TagHandles handles;
-    private final StripedCounter hits = new StripedCounter();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder fills = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder invalidatedEntries = new LongAdder();
-    private final LongAdder rejectedFills = new LongAdder();
+    private final CacheCounters counters = new CacheCounters();
     private final StaleTranslationLog staleLog = new StaleTranslationLog();
 
     @SuppressWarnings("unused") // through GENERATION
@@ -159,7 +152,7 @@ public final class Iotlb {
         checkTagWord(tag);
         IotlbHandle h = handles.find(tag);
         if (h == null) {
-            misses.increment();
+            counters.miss();
             return IotlbEntry.MISS;
         }
         return lookup(h, iova, walkContext);
@@ -196,13 +189,13 @@ public final class Iotlb {
         }
         // Same assignment before and after the probe: the index was this handle's throughout.
         if (found != IotlbEntry.MISS && handle.assignment == assignment) {
-            hits.increment();
+            counters.hit();
             if (strict) {
                 revalidate(found, handle.tag, iova, walkContext);
             }
             return found;
         }
-        misses.increment();
+        counters.miss();
         return IotlbEntry.MISS;
     }
 
@@ -256,7 +249,7 @@ public final class Iotlb {
         }
         int shift = checkEntry(entry);
         if (iova >>> MAX_INPUT_BITS != 0 || shift > MAX_INPUT_BITS) {
-            rejectedFills.increment();
+            counters.rejectedFill();
             return false;
         }
         // The size bit before the generation check, the index after the token: class comment.
@@ -264,12 +257,12 @@ public final class Iotlb {
         long assignment = handle.assignment;
         if ((assignment & TagHandles.INDEX_MASK) == 0) {
             if ((long) GENERATION.getVolatile(this) != token) {
-                rejectedFills.increment(); // stale walk: take no index for it
+                counters.rejectedFill(); // stale walk: take no index for it
                 return false;
             }
             assignment = handles.assign(handle);
             if ((assignment & TagHandles.INDEX_MASK) == 0) {
-                rejectedFills.increment();
+                counters.rejectedFill();
                 return false;
             }
         }
@@ -277,15 +270,15 @@ public final class Iotlb {
         int outcome = table.put(key, entry, () -> (long) GENERATION.getVolatile(this) == token,
                 handles::isDead, handles::dropResident);
         if (outcome < 0) {
-            rejectedFills.increment();
+            counters.rejectedFill();
             return false;
         }
-        fills.increment();
+        counters.fill();
         if (outcome != SeqlockWordTable.PUT_REPLACED) {
             handles.addResident(key);
         }
         if (outcome == SeqlockWordTable.PUT_EVICTED) {
-            evictions.increment();
+            counters.eviction();
         }
         return true;
     }
@@ -312,8 +305,7 @@ public final class Iotlb {
         synchronized (handles) {
             removed = apply(scope);
         }
-        invalidations.increment();
-        invalidatedEntries.add(removed);
+        counters.invalidation(removed);
         return removed;
     }
 
@@ -488,7 +480,6 @@ public final class Iotlb {
     /** Entries counts the live ones: entries of retired handles not yet swept are left out. */
     public CacheStatistics statistics() {
         int entries = table.count(key -> !handles.isDead(key));
-        return new CacheStatistics("iotlb", table.capacity(), entries, hits.sum(), misses.sum(), fills.sum(),
-                evictions.sum(), invalidations.sum(), invalidatedEntries.sum(), rejectedFills.sum());
+        return counters.statistics("iotlb", table.capacity(), entries);
     }
 }

@@ -4,7 +4,6 @@ import io.nestor.api.pagetable.PageTableFormat;
 import io.nestor.api.translation.InvalidationScope;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The paging-structure caches of both stages (VT-d first- and second-stage paging-structure
@@ -43,13 +42,7 @@ public final class WalkCache {
     }
 
     private final SeqlockSetTable table;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder fills = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder invalidatedEntries = new LongAdder();
-    private final LongAdder rejectedFills = new LongAdder();
+    private final CacheCounters counters = new CacheCounters();
 
     @SuppressWarnings("unused") // through GENERATION
     private volatile long generation;
@@ -81,11 +74,11 @@ public final class WalkCache {
             int prefixShift = format.levelShift(level + 1);
             long entry = table.get(key(tags, level, prefixShift), input >>> prefixShift);
             if (entry != WalkCacheEntry.MISS) {
-                hits.increment();
+                counters.hit();
                 return entry;
             }
         }
-        misses.increment();
+        counters.miss();
         return WalkCacheEntry.MISS;
     }
 
@@ -97,7 +90,11 @@ public final class WalkCache {
         int prefixShift = format.levelShift(level + 1);
         long tags = CacheTags.pack(unit, domainTag, addressSpaceTag) | (long) stage.ordinal() << STAGE_SHIFT;
         long entry = table.get(key(tags, level, prefixShift), input >>> prefixShift);
-        (entry != WalkCacheEntry.MISS ? hits : misses).increment();
+        if (entry != WalkCacheEntry.MISS) {
+            counters.hit();
+        } else {
+            counters.miss();
+        }
         return entry;
     }
 
@@ -116,12 +113,12 @@ public final class WalkCache {
         int outcome = table.put(key(tags, level, prefixShift), input >>> prefixShift, entry,
                 () -> (long) GENERATION.getVolatile(this) == token);
         if (outcome < 0) {
-            rejectedFills.increment();
+            counters.rejectedFill();
             return false;
         }
-        fills.increment();
+        counters.fill();
         if (outcome == SeqlockSetTable.PUT_EVICTED) {
-            evictions.increment();
+            counters.eviction();
         }
         return true;
     }
@@ -134,13 +131,12 @@ public final class WalkCache {
         if (scope instanceof InvalidationScope.AddressSpaceRange
                 && ((InvalidationScope.AddressSpaceRange) scope).leafOnly()) {
             // Only leaves changed: every cached table pointer is still right (VT-d IH=1, SMMU Leaf=1).
-            invalidations.increment();
+            counters.invalidation(0);
             return 0;
         }
         GENERATION.getAndAdd(this, 1L);
         int removed = table.removeIf(filter(scope));
-        invalidations.increment();
-        invalidatedEntries.add(removed);
+        counters.invalidation(removed);
         return removed;
     }
 
@@ -193,7 +189,6 @@ public final class WalkCache {
     }
 
     public CacheStatistics statistics() {
-        return new CacheStatistics("walk", table.capacity(), table.size(), hits.sum(), misses.sum(), fills.sum(),
-                evictions.sum(), invalidations.sum(), invalidatedEntries.sum(), rejectedFills.sum());
+        return counters.statistics("walk", table.capacity(), table.size());
     }
 }
