@@ -136,6 +136,9 @@ class DeviceDmaTest {
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class,
                 () -> dma.read(device, -1, 0x10_0000, new byte[4], 2, 4)).errno());
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class,
+                () -> dma.read(device, -1, 0x10_0000, new byte[4], Integer.MAX_VALUE, 1)).errno(),
+                "an offset + length that overflows int is still outside the buffer");
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class,
                 () -> dma.read(device, -1, -8L, new byte[16], 0, 16)).errno());
     }
 
