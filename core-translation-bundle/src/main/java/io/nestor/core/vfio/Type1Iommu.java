@@ -756,10 +756,14 @@ final class Type1Iommu {
 
     /** ALLOC: EOPNOTSUPP without the per-VM set; then the set's EINVAL (beyond 31 bits) and ENOSPC. */
     int allocatePasid(int min, int max) {
+        requireSyswidePasids();
+        return pasids.allocate(min, max);
+    }
+
+    private void requireSyswidePasids() {
         if (!hasVmm()) {
             throw IommuException.of(Errno.EOPNOTSUPP, "PASID_REQUEST: the container has no system-wide PASIDs");
         }
-        return pasids.allocate(min, max);
     }
 
     /**
@@ -767,9 +771,7 @@ final class Type1Iommu {
      * in this container is unbound first (the series' IOASID free notifier did so).
      */
     void freePasids(int min, int max) {
-        if (!hasVmm()) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "PASID_REQUEST: the container has no system-wide PASIDs");
-        }
+        requireSyswidePasids();
         if (min < 0 || max < 0) {
             throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is beyond 31 bits", Integer.toUnsignedLong(min),
                     Integer.toUnsignedLong(max));
