@@ -7,6 +7,7 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.ioasid.IoasidSet;
+import io.nestor.core.ioasid.IoasidSpace;
 import io.nestor.core.iommufd.DirtyTracking;
 import io.nestor.core.iommufd.DriverCleanup;
 import io.nestor.core.iommufd.HwptAllocCommand;
@@ -772,10 +773,7 @@ final class Type1Iommu {
      */
     void freePasids(int min, int max) {
         requireSyswidePasids();
-        if (min < 0 || max < 0) {
-            throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is beyond 31 bits", Integer.toUnsignedLong(min),
-                    Integer.toUnsignedLong(max));
-        }
+        IoasidSpace.checkRange(min, max); // before any unbind: a bad range changes nothing
         UnitDomain ud = domains.values().iterator().next();
         for (int pasid : new ArrayList<>(boundPasids.keySet())) {
             if (pasid >= min && pasid <= max) {
