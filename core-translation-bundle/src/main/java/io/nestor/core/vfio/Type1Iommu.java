@@ -697,7 +697,7 @@ final class Type1Iommu {
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
-                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid undoing a failed BIND_PGTBL",
                         drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
             }
             if (owned) {
@@ -720,7 +720,7 @@ final class Type1Iommu {
             return;
         }
         for (DeviceInfo d : targets) {
-            DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+            DriverCleanup.run(registry, ud.unit, "unbindGuestPasid for UNBIND_PGTBL",
                     drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
         }
         if (targets.containsAll(ud.infos())) {
@@ -779,7 +779,7 @@ final class Type1Iommu {
             if (pasid >= min && pasid <= max) {
                 byte[] data = boundPasids.remove(pasid);
                 for (DeviceInfo d : ud.infos()) {
-                    DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                    DriverCleanup.run(registry, ud.unit, "unbindGuestPasid for PASID_REQUEST FREE",
                             drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
                 }
                 pasids.put(pasid);
