@@ -309,10 +309,14 @@ public final class IoasidSpace {
         }
     }
 
-    /** Range arguments as VFIO's PASID request checks them: 31-bit values, min not above max. */
-    static void checkRange(int min, int max) {
+    /**
+     * Range arguments as VFIO's PASID request checks them: 31-bit values, min not above max.
+     * {@code min} and {@code max} are the request's u32 fields.
+     */
+    public static void checkRange(int min, int max) {
         if (min < 0 || max < 0) {
-            throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is beyond 31 bits", min, max);
+            throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is beyond 31 bits", Integer.toUnsignedLong(min),
+                    Integer.toUnsignedLong(max));
         }
         if (min > max) {
             throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is empty: min > max", min, max);

@@ -73,8 +73,7 @@ final class DeviceAttach {
                 if (o instanceof Ioas) {
                     return autoDomain(dev, pasid, (Ioas) o, false);
                 }
-                throw IommuException.of(Errno.EINVAL, "pt_id %d is a %s, neither an HWPT nor an IOAS",
-                        Integer.toUnsignedLong(ptId), o.type());
+                throw notAPageTable(ptId, o);
             }
         }
     }
@@ -87,8 +86,7 @@ final class DeviceAttach {
             try (ObjectRef<IommufdObject> pt = table.getAny(ptId)) {
                 IommufdObject o = pt.get();
                 if (!(o instanceof Hwpt) && !(o instanceof Ioas)) {
-                    throw IommuException.of(Errno.EINVAL, "pt_id %d is a %s, neither an HWPT nor an IOAS",
-                            Integer.toUnsignedLong(ptId), o.type());
+                    throw notAPageTable(ptId, o);
                 }
                 Hwpt old = dev.attachmentsLocked().get(pasid);
                 if (old == null) {
@@ -103,6 +101,12 @@ final class DeviceAttach {
                 return h.id();
             }
         }
+    }
+
+    /** Attach's and replace's EINVAL for a {@code pt_id} that names neither an HWPT nor an IOAS. */
+    private static IommuException notAPageTable(int ptId, IommufdObject o) {
+        return IommuException.of(Errno.EINVAL, "pt_id %d is a %s, neither an HWPT nor an IOAS",
+                Integer.toUnsignedLong(ptId), o.type());
     }
 
     /** Detaches the RID or one PASID; nothing attached there is a no-op. */

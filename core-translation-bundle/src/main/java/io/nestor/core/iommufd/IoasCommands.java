@@ -156,11 +156,15 @@ public final class IoasCommands {
         }
     }
 
-    /** The checks MAP, MAP_FILE and COPY share before the lookup. */
+    /** The checks MAP and MAP_FILE make before the lookup (COPY checks three fields, then the same access). */
     private static void checkMapArguments(int flags, long iova, long length) {
         if (iova == Iova.ULONG_MAX || length == Iova.ULONG_MAX) {
             throw IommuException.of(Errno.EOVERFLOW, "iova 0x%x or length 0x%x is ULONG_MAX", iova, length);
         }
+        checkReadOrWrite(flags);
+    }
+
+    private static void checkReadOrWrite(int flags) {
         if ((flags & (IoasMapFlags.READABLE | IoasMapFlags.WRITEABLE)) == 0) {
             throw IommuException.of(Errno.EINVAL, "flags 0x%x grant neither read nor write", flags);
         }
@@ -212,9 +216,7 @@ public final class IoasCommands {
             throw IommuException.of(Errno.EOVERFLOW, "length 0x%x, src 0x%x or dst 0x%x is ULONG_MAX",
                     cmd.length(), cmd.srcIova(), cmd.dstIova());
         }
-        if ((cmd.flags() & (IoasMapFlags.READABLE | IoasMapFlags.WRITEABLE)) == 0) {
-            throw IommuException.of(Errno.EINVAL, "flags 0x%x grant neither read nor write", cmd.flags());
-        }
+        checkReadOrWrite(cmd.flags());
         List<PagesSlice> slices;
         try (ObjectRef<Ioas> src = lookup(cmd.srcIoasId())) {
             slices = src.get().pageTable().getPages(cmd.srcIova(), cmd.length());

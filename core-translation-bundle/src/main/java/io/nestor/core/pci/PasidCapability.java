@@ -46,14 +46,6 @@ public final class PasidCapability {
         return (space.value(offset + PCI_PASID_CAP, 2) & PCI_PASID_CAP_WIDTH) >> 8;
     }
 
-    public boolean execSupported() {
-        return (space.value(offset + PCI_PASID_CAP, 2) & PCI_PASID_CAP_EXEC) != 0;
-    }
-
-    public boolean privSupported() {
-        return (space.value(offset + PCI_PASID_CAP, 2) & PCI_PASID_CAP_PRIV) != 0;
-    }
-
     public boolean enabled() {
         return (control() & PCI_PASID_CTRL_ENABLE) != 0;
     }

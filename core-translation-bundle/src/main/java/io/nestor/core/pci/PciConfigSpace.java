@@ -54,6 +54,9 @@ public final class PciConfigSpace {
     public synchronized byte[] readBytes(long offset, int length) {
         check(offset, length);
         byte[] out = new byte[length];
+        if (length == 0) {
+            return out; // check lets a zero count through at any offset, where arraycopy would throw
+        }
         System.arraycopy(bytes, (int) offset, out, 0, length);
         return out;
     }

@@ -7,6 +7,7 @@ import io.nestor.api.driver.IommuDriver;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.core.ioasid.IoasidSet;
+import io.nestor.core.ioasid.IoasidSpace;
 import io.nestor.core.iommufd.DirtyTracking;
 import io.nestor.core.iommufd.DriverCleanup;
 import io.nestor.core.iommufd.HwptAllocCommand;
@@ -696,7 +697,7 @@ final class Type1Iommu {
             }
         } catch (RuntimeException e) {
             for (DeviceInfo d : done) {
-                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                DriverCleanup.run(registry, ud.unit, "unbindGuestPasid undoing a failed BIND_PGTBL",
                         drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
             }
             if (owned) {
@@ -719,7 +720,7 @@ final class Type1Iommu {
             return;
         }
         for (DeviceInfo d : targets) {
-            DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+            DriverCleanup.run(registry, ud.unit, "unbindGuestPasid for UNBIND_PGTBL",
                     drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
         }
         if (targets.containsAll(ud.infos())) {
@@ -756,10 +757,14 @@ final class Type1Iommu {
 
     /** ALLOC: EOPNOTSUPP without the per-VM set; then the set's EINVAL (beyond 31 bits) and ENOSPC. */
     int allocatePasid(int min, int max) {
+        requireSyswidePasids();
+        return pasids.allocate(min, max);
+    }
+
+    private void requireSyswidePasids() {
         if (!hasVmm()) {
             throw IommuException.of(Errno.EOPNOTSUPP, "PASID_REQUEST: the container has no system-wide PASIDs");
         }
-        return pasids.allocate(min, max);
     }
 
     /**
@@ -767,19 +772,14 @@ final class Type1Iommu {
      * in this container is unbound first (the series' IOASID free notifier did so).
      */
     void freePasids(int min, int max) {
-        if (!hasVmm()) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "PASID_REQUEST: the container has no system-wide PASIDs");
-        }
-        if (min < 0 || max < 0) {
-            throw IommuException.of(Errno.EINVAL, "PASID range [%d, %d] is beyond 31 bits", Integer.toUnsignedLong(min),
-                    Integer.toUnsignedLong(max));
-        }
+        requireSyswidePasids();
+        IoasidSpace.checkRange(min, max); // before any unbind: a bad range changes nothing
         UnitDomain ud = domains.values().iterator().next();
         for (int pasid : new ArrayList<>(boundPasids.keySet())) {
             if (pasid >= min && pasid <= max) {
                 byte[] data = boundPasids.remove(pasid);
                 for (DeviceInfo d : ud.infos()) {
-                    DriverCleanup.run(registry, ud.unit, "unbindGuestPasid at teardown",
+                    DriverCleanup.run(registry, ud.unit, "unbindGuestPasid for PASID_REQUEST FREE",
                             drv -> drv.unbindGuestPasid(ud.unit, d, ud.descriptor, data));
                 }
                 pasids.put(pasid);

@@ -49,6 +49,9 @@ class PciConfigAccessTest {
         }
         assertEquals(dword, cfg.read(0x101, Width.DWORD));
         assertArrayEquals(new byte[0], cfg.readBytes(4096L, 0), "a zero-length access does nothing, anywhere");
+        assertArrayEquals(new byte[0], cfg.readBytes(5000L, 0), "also past the end of the space");
+        assertArrayEquals(new byte[0], cfg.readBytes(0xffff_ffffL, 0));
+        assertArrayEquals(new byte[0], cfg.readBytes(-1L, 0));
     }
 
     @Test
