@@ -28,8 +28,8 @@ public final class MapPhysicalMemory implements PhysicalMemory {
     private void check(long address, int length) {
         long limit = 1L << addressBits;
         if (address < 0 || address + length > limit) {
-            throw new IommuException(Errno.EFAULT, String.format("address 0x%x beyond %d-bit memory", address,
-                    addressBits));
+            throw IommuException.of(Errno.EFAULT, "address 0x%x length %d beyond %d-bit memory", address, length,
+                    addressBits);
         }
     }
 

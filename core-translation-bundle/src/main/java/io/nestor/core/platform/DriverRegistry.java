@@ -435,11 +435,6 @@ public final class DriverRegistry implements Platform, UnitHost {
         return took;
     }
 
-    /** The version {@code unit} is pinned to, or the empty string. */
-    public synchronized String pinnedVersion(String unitName) {
-        return pinned.getOrDefault(unitName, "");
-    }
-
     private void fire(List<String> changedUnits) {
         for (String unit : changedUnits) {
             for (PlatformListener l : listeners) {

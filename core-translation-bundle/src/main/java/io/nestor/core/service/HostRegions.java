@@ -52,7 +52,8 @@ final class HostRegions {
 
     /**
      * Places {@code size} bytes: anonymous memory when {@code fileName} is empty, else a new file of
-     * that name in the region directory.
+     * that name in the region directory ({@code fileName} already passed {@link #checkFileName}: the
+     * session checks it before its quotas).
      *
      * @throws IommuException ENOMEM when the window is full, EEXIST when the file exists, EIO when it
      *     cannot be created; nothing is left behind
@@ -61,7 +62,6 @@ final class HostRegions {
         if (fileName.isEmpty()) {
             return new HostBacking(anonymous.allocate(size), size, null);
         }
-        checkFileName(fileName);
         Path file = directory.resolve(fileName);
         long base = fileBacked.allocate(size);
         try {

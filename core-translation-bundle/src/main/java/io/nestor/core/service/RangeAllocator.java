@@ -65,10 +65,6 @@ final class RangeAllocator {
         }
     }
 
-    synchronized int count() {
-        return allocated.size();
-    }
-
     private static long align(long value, long alignment) {
         return (value + alignment - 1) & -alignment;
     }

@@ -68,7 +68,7 @@ final class SessionDma implements Dma {
         if (pasid == DmaRequest.NO_PASID) {
             return;
         }
-        if (pasid < 0 || device.pasidBits() == 0 || (device.pasidBits() < 31 && pasid >= 1 << device.pasidBits())) {
+        if (pasid < 0 || device.pasidBits() == 0 || pasid >= 1 << device.pasidBits()) { // pasidBits is 0..20
             throw IommuException.of(Errno.EINVAL, "PASID %d: device %s supports %d PASID bits", pasid, device.name(),
                     device.pasidBits());
         }

@@ -81,19 +81,20 @@ final class SessionMemoryRegions implements MemoryRegions {
         if (length < 0) {
             throw IommuException.of(Errno.EINVAL, "read length %d is negative", length);
         }
-        byte[] data = new byte[length];
         if (length == 0) {
-            return data;
+            return new byte[0];
         }
+        // pinned first: a range outside the session's memory fails before length bytes are allocated
         PinnedRange pin = table.pinVirtual(userVa, length, false);
         try {
+            byte[] data = new byte[length];
             for (PhysicalRun run : pin.runs()) {
                 host.memory().read(run.hostPhysical(), data, (int) run.offset(), (int) run.length());
             }
+            return data;
         } finally {
             pin.release();
         }
-        return data;
     }
 
     @Override
@@ -115,18 +116,8 @@ final class SessionMemoryRegions implements MemoryRegions {
     @Override
     public void destroy(int regionId) {
         session.checkOpen();
-        MemoryRegion region = find(regionId);
-        table.destroyRegion(regionId); // ENOENT, or EBUSY while an IOAS maps it: nothing changes then
-        giveBack(region);
-    }
-
-    private MemoryRegion find(int regionId) {
-        for (MemoryRegion r : table.regions()) {
-            if (r.id() == regionId) {
-                return r;
-            }
-        }
-        throw IommuException.of(Errno.ENOENT, "no memory region %d in this session", Integer.toUnsignedLong(regionId));
+        // ENOENT, or EBUSY while an IOAS maps it: nothing changes then
+        giveBack(table.destroyRegion(regionId));
     }
 
     private void giveBack(MemoryRegion region) {

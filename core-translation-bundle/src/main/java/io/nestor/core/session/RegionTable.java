@@ -66,12 +66,13 @@ public final class RegionTable implements SessionMemory {
     /**
      * Removes a region.
      *
+     * @return the region removed
      * @throws IommuException ENOENT for an unknown id, EBUSY while any pin covers it
      */
-    public synchronized void destroyRegion(int id) {
+    public synchronized MemoryRegion destroyRegion(int id) {
         MemoryRegion region = byId.get(id);
         if (region == null) {
-            throw IommuException.of(Errno.ENOENT, "no memory region %d", id);
+            throw IommuException.of(Errno.ENOENT, "no memory region %d", Integer.toUnsignedLong(id));
         }
         long count = pins.getOrDefault(id, 0L);
         if (count != 0) {
@@ -79,6 +80,7 @@ public final class RegionTable implements SessionMemory {
         }
         byId.remove(id);
         byVa.remove(region.va());
+        return region;
     }
 
     /** Pins currently held on region {@code id} (0 for an unknown id). */
