@@ -5,6 +5,7 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.vtd.hw.VtdContextEntry;
 import io.nestor.driver.vtd.hw.VtdPasidDirectoryEntry;
 import io.nestor.driver.vtd.hw.VtdPasidEntry;
+import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
 import io.nestor.driver.vtd.hw.VtdRootEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class VtdAttachmentScan {
             return found;
         }
         PhysicalMemory memory = unit.memory();
-        long root = unit.registers().read64(io.nestor.driver.vtd.hw.VtdRegisterOffsets.RTADDR) & ~0xFFFL;
+        long root = unit.registers().read64(VtdRegisterOffsets.RTADDR) & ~0xFFFL;
         for (int bus = 0; bus < 256; bus++) {
             long re = root + (long) bus * VtdRootEntry.SIZE;
             VtdRootEntry rootEntry = new VtdRootEntry(memory.read64(re), memory.read64(re + 8));
