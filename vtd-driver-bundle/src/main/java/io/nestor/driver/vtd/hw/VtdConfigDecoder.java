@@ -221,7 +221,7 @@ public final class VtdConfigDecoder {
         requireWithin(entry.secondStagePointer(), haw);
         long sllps = VtdCapabilityRegister.SLLPS.extract(cap);
         boolean executeControl = VtdExtendedCapabilityRegister.ERS.isSet(ecap) && entry.secondStageExecuteEnable();
-        VtdSecondStageFormat format = new VtdSecondStageFormat(30 + 9 * aw, haw,
+        VtdSecondStageFormat format = new VtdSecondStageFormat(VtdSecondStageFormat.widthForAwField(aw), haw,
                 (sllps & VtdCapabilityRegister.SLLPS_2M) != 0, (sllps & VtdCapabilityRegister.SLLPS_1G) != 0,
                 ssade, executeControl);
         return new StageConfig(format, entry.secondStagePointer(), ssade);
