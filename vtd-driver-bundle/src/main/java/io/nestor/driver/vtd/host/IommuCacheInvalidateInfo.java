@@ -89,7 +89,9 @@ public record IommuCacheInvalidateInfo(int argsz, int version, int cache, int gr
         switch (granularity) {
             case GRANU_ADDR:
                 if ((cache & CACHE_PASID) != 0) {
-                    throw IommuException.of(Errno.EINVAL, "address granularity does not apply to the PASID cache");
+                    throw IommuException.of(Errno.EINVAL,
+                            "cache_invalidate_info cache 0x%x: address granularity does not apply to the PASID cache",
+                            cache);
                 }
                 if ((flags & ~(FLAG_PASID | FLAG_ARCHID | FLAG_LEAF)) != 0) {
                     throw IommuException.of(Errno.EINVAL, "addr_info flags 0x%x name unknown bits", flags);
@@ -102,7 +104,9 @@ public record IommuCacheInvalidateInfo(int argsz, int version, int cache, int gr
                 break;
             case GRANU_DOMAIN:
                 if ((cache & CACHE_DEV_IOTLB) != 0) {
-                    throw IommuException.of(Errno.EINVAL, "domain granularity does not apply to the device IOTLB");
+                    throw IommuException.of(Errno.EINVAL,
+                            "cache_invalidate_info cache 0x%x: domain granularity does not apply to the device IOTLB",
+                            cache);
                 }
                 break;
             default:

@@ -5,6 +5,7 @@ import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.vtd.hw.VtdContextEntry;
 import io.nestor.driver.vtd.hw.VtdPasidDirectoryEntry;
 import io.nestor.driver.vtd.hw.VtdPasidEntry;
+import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
 import io.nestor.driver.vtd.hw.VtdRootEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.List;
  * PASID-table entry under every present context entry. Linux keeps this as the domain's
  * {@code cache_tags} list (drivers/iommu/intel/cache.c); a stateless driver rebuilds it from the
  * tables, which hold the same facts. Cost is one read per root, context and directory entry, plus
- * 64 per present PASID table: fine for control-path operations such as user invalidation.
+ * 64 per present PASID table: fine for control-path operations such as user invalidation. A
+ * paging flush looks for its domain and every nested child at once ({@link #findEach}), one pass.
  */
 public final class VtdAttachmentScan {
 
@@ -29,12 +31,23 @@ public final class VtdAttachmentScan {
     }
 
     public static List<Attachment> find(UnitContext unit, int did) {
-        List<Attachment> found = new ArrayList<>();
+        return findEach(unit, new int[] {did}).get(0);
+    }
+
+    /**
+     * The attachments of each of {@code dids} in one pass over the tables: element {@code i} of the
+     * result lists those of {@code dids[i]}, in table order.
+     */
+    public static List<List<Attachment>> findEach(UnitContext unit, int[] dids) {
+        List<List<Attachment>> found = new ArrayList<>(dids.length);
+        for (int i = 0; i < dids.length; i++) {
+            found.add(new ArrayList<>());
+        }
         if (!VtdUnitBringUp.rootTableLatched(unit)) {
             return found;
         }
         PhysicalMemory memory = unit.memory();
-        long root = unit.registers().read64(io.nestor.driver.vtd.hw.VtdRegisterOffsets.RTADDR) & ~0xFFFL;
+        long root = unit.registers().read64(VtdRegisterOffsets.RTADDR) & ~0xFFFL;
         for (int bus = 0; bus < 256; bus++) {
             long re = root + (long) bus * VtdRootEntry.SIZE;
             VtdRootEntry rootEntry = new VtdRootEntry(memory.read64(re), memory.read64(re + 8));
@@ -47,7 +60,7 @@ public final class VtdAttachmentScan {
                 for (int i = 0; i < 0x80; i++) {
                     VtdContextEntry ce = VtdDeviceTables.readContext(memory, table + (long) i * VtdContextEntry.SIZE);
                     if (ce.present()) {
-                        scanDirectory(memory, ce, (bus << 8) | (firstDevfn + i), did, found);
+                        scanDirectory(memory, ce, (bus << 8) | (firstDevfn + i), dids, found);
                     }
                 }
             }
@@ -55,8 +68,8 @@ public final class VtdAttachmentScan {
         return found;
     }
 
-    private static void scanDirectory(PhysicalMemory memory, VtdContextEntry ce, int sid, int did,
-            List<Attachment> found) {
+    private static void scanDirectory(PhysicalMemory memory, VtdContextEntry ce, int sid, int[] dids,
+            List<List<Attachment>> found) {
         for (int d = 0; d < ce.pasidDirectoryEntries(); d++) {
             VtdPasidDirectoryEntry pde = new VtdPasidDirectoryEntry(
                     memory.read64(ce.pasidDirectoryPointer() + (long) d * VtdPasidDirectoryEntry.SIZE));
@@ -65,9 +78,16 @@ public final class VtdAttachmentScan {
             }
             for (int i = 0; i < 64; i++) {
                 long address = pde.pasidTablePointer() + (long) i * VtdPasidEntry.SIZE;
-                long q0 = memory.read64(address);
-                if ((q0 & 1) != 0 && (memory.read64(address + 8) & 0xFFFF) == did) {
-                    found.add(new Attachment(sid, d * 64 + i, ce.deviceTlbEnable()));
+                // P (qword 0 bit 0) and DID (qword 1 bits 15:0) only: two reads per entry, not the
+                // eight a full VtdPasidEntry takes
+                if ((memory.read64(address) & 1) == 0) {
+                    continue;
+                }
+                long entryDid = memory.read64(address + 8) & 0xFFFF;
+                for (int k = 0; k < dids.length; k++) {
+                    if (entryDid == dids[k]) {
+                        found.get(k).add(new Attachment(sid, d * 64 + i, ce.deviceTlbEnable()));
+                    }
                 }
             }
         }

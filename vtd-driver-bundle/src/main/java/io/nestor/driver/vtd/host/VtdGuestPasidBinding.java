@@ -18,11 +18,11 @@ import io.nestor.driver.vtd.hw.VtdPasidEntry;
  * format other than VT-d, EINVAL; VT-d flags at or beyond LAST, EINVAL; a device whose PASID space is
  * not the full 20 bits, EINVAL; hpasid 0 or at or beyond 2^20 (or beyond the unit's PASID space),
  * EINVAL; a parent that is not a nest parent, EINVAL; a unit without ECAP.NEST, EINVAL; the PASID
- * already bound, EBUSY; addr_width 48, or 57 with CAP.FL5LP, else EINVAL; a gpgd beyond the parent's
- * address width, EINVAL (Linux compared it with the highest address mapped in the parent,
- * {@code domain->max_addr}, which a stateless driver does not know; the width is the bound that
- * cannot change); SRE without ECAP.SRS, EAFE without ECAP.EAFS, any memory-type flag
- * (PCD, PWT, EMTE, CD: not supported), EINVAL.
+ * already bound, EBUSY; addr_width 48, or 57 with CAP.FL5LP, SRE without ECAP.SRS, EAFE without
+ * ECAP.EAFS, EINVAL ({@link VtdPasidSetup#checkNested}, shared with nested-domain attach); a gpgd
+ * beyond the parent's address width, EINVAL (Linux compared it with the highest address mapped in
+ * the parent, {@code domain->max_addr}, which a stateless driver does not know; the width is the
+ * bound that cannot change); any memory-type flag (PCD, PWT, EMTE, CD: not supported), EINVAL.
  *
  * <p>The entry is nested: FSPTPTR = gpgd, FSPM from addr_width, SRE, WPE under SRE, EAFE; the
  * parent's second stage, its DID and AW, PWSNP per ECAP.SMPWCS; flushed as any new entry
@@ -69,9 +69,10 @@ public final class VtdGuestPasidBinding {
                 throw IommuException.of(Errno.EBUSY, "%s: PASID %d of %s is already bound", unit.name(), hpasid,
                         device.name());
             }
-            checkEntryFields(unit, caps, data, parent);
-            VtdDomainAttach.checkPaging(unit, caps, parent);
             IommuHwptVtdS1 s1 = new IommuHwptVtdS1(s1Flags(data.vtdFlags()), data.gpgd(), data.addrWidth(), 0);
+            VtdPasidSetup.checkNested(unit, caps, s1);
+            checkGuestTable(unit, data, parent);
+            VtdDomainAttach.checkPaging(unit, caps, parent);
             long[] entry = VtdPasidSetup.nestedEntry(caps, parent.tag(), s1, parent);
             VtdDeviceTables.Context context = VtdDeviceTables.ensureContext(unit, caps, root, device);
             VtdPasidSetup.install(unit, caps, context, hpasid, entry);
@@ -113,34 +114,18 @@ public final class VtdGuestPasidBinding {
         return (int) hpasid;
     }
 
-    /** What {@code intel_pasid_setup_nested} (5.10) and {@code intel_pasid_setup_bind_data} check. */
-    private static void checkEntryFields(UnitContext unit, VtdUnitCapabilities caps, IommuGpasidBindData data,
-            DomainDescriptor parent) {
-        switch (data.addrWidth()) {
-            case IommuHwptVtdS1.ADDR_WIDTH_5LEVEL:
-                if (!caps.fiveLevelFirstStage()) {
-                    throw IommuException.of(Errno.EINVAL, "%s: guest addr_width 57 needs CAP.FL5LP", unit.name());
-                }
-                break;
-            case IommuHwptVtdS1.ADDR_WIDTH_4LEVEL:
-                break;
-            default:
-                throw IommuException.of(Errno.EINVAL,
-                        "%s: invalid guest address width %d", unit.name(), data.addrWidth());
-        }
+    /**
+     * What {@code intel_pasid_setup_nested} (5.10) and {@code intel_pasid_setup_bind_data} check beyond
+     * {@link VtdPasidSetup#checkNested} (addr_width, SRE, EAFE): the guest table's address and the
+     * memory-type flags.
+     */
+    private static void checkGuestTable(UnitContext unit, IommuGpasidBindData data, DomainDescriptor parent) {
         int width = parent.addressWidth();
         if (width < 64 && Long.compareUnsigned(data.gpgd(), (1L << width) - 1) > 0) {
             throw IommuException.of(Errno.EINVAL, "%s: guest PGD 0x%x beyond the parent's %d-bit space", unit.name(),
                     data.gpgd(), width);
         }
         long vtd = data.vtdFlags();
-        if ((vtd & IommuGpasidBindData.VTD_SRE) != 0 && !caps.supervisorRequests()) {
-            throw IommuException.of(Errno.EINVAL, "%s: SRE without supervisor request support (ECAP.SRS)", unit.name());
-        }
-        if ((vtd & IommuGpasidBindData.VTD_EAFE) != 0 && !caps.extendedAccessFlag()) {
-            throw IommuException.of(Errno.EINVAL, "%s: EAFE without extended access flag support (ECAP.EAFS)",
-                    unit.name());
-        }
         if ((vtd & IommuGpasidBindData.VTD_MTS_MASK) != 0) {
             throw IommuException.of(Errno.EINVAL, "%s: memory-type flags 0x%x are not supported", unit.name(),
                     vtd & IommuGpasidBindData.VTD_MTS_MASK);

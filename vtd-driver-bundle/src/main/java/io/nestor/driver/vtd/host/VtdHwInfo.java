@@ -1,7 +1,6 @@
 package io.nestor.driver.vtd.host;
 
 import io.nestor.api.driver.HwInfo;
-import io.nestor.api.driver.RegisterFile;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.driver.vtd.hw.VtdExtendedCapabilityRegister;
 import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
@@ -37,10 +36,10 @@ public final class VtdHwInfo {
     public static final int FLAG_ERRATA_772415_SPR17 = 1;
 
     public static HwInfo read(UnitContext unit) {
-        RegisterFile regs = unit.registers();
-        long cap = regs.read64(VtdRegisterOffsets.CAP);
-        long ecap = regs.read64(VtdRegisterOffsets.ECAP);
-        int ver = regs.read32(VtdRegisterOffsets.VER);
+        VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
+        long cap = caps.cap();
+        long ecap = caps.ecap();
+        int ver = unit.registers().read32(VtdRegisterOffsets.VER);
 
         ByteBuffer data = ByteBuffer.allocate(STRUCT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         data.putInt(0, FLAG_ERRATA_772415_SPR17);
@@ -53,30 +52,24 @@ public final class VtdHwInfo {
         registers.put("ecap_reg", ecap);
         registers.put("ver_reg", Integer.toUnsignedLong(ver));
 
-        return new HwInfo(HwInfo.TYPE_INTEL_VTD, data.array(), capabilities(ecap), maxPasidLog2(ecap), registers);
+        return new HwInfo(HwInfo.TYPE_INTEL_VTD, data.array(), capabilities(caps), maxPasidLog2(caps), registers);
     }
 
     /**
      * {@code IOMMU_HW_CAP_DIRTY_TRACKING} as Linux {@code intel_iommu_capable()} reports it:
-     * {@code ssads_supported()} = scalable mode (SMTS) and second-stage A/D (SSADS) and scalable-mode
-     * page-walk coherency (SMPWCS), the last because the CPU must see the dirty bits the unit writes.
+     * {@code ssads_supported()} (SMTS, SSADS and SMPWCS; the last because the CPU must see the dirty
+     * bits the unit writes).
      */
-    static long capabilities(long ecap) {
-        boolean dirty = VtdExtendedCapabilityRegister.SMTS.isSet(ecap)
-                && VtdExtendedCapabilityRegister.SSADS.isSet(ecap)
-                && VtdExtendedCapabilityRegister.SMPWCS.isSet(ecap);
-        return dirty ? HwInfo.CAP_DIRTY_TRACKING : 0;
+    static long capabilities(VtdUnitCapabilities caps) {
+        return caps.ssadsSupported() ? HwInfo.CAP_DIRTY_TRACKING : 0;
     }
 
     /**
      * The PASID width: Linux sets {@code max_pasids = 2 << PSS} when {@code pasid_supported()}
      * (SMTS and PASID), so log2 is PSS + 1; 0 without PASID support.
      */
-    static int maxPasidLog2(long ecap) {
-        if (!VtdExtendedCapabilityRegister.SMTS.isSet(ecap) || !VtdExtendedCapabilityRegister.PASID.isSet(ecap)) {
-            return 0;
-        }
-        return (int) VtdExtendedCapabilityRegister.PSS.extract(ecap) + 1;
+    static int maxPasidLog2(VtdUnitCapabilities caps) {
+        return caps.pasidSupported() ? (int) VtdExtendedCapabilityRegister.PSS.extract(caps.ecap()) + 1 : 0;
     }
 
     private VtdHwInfo() {

@@ -52,10 +52,12 @@ public final class VtdPagingFlush {
         int[] dids = new int[dependentTags.length + 1];
         dids[0] = domain.tag();
         System.arraycopy(dependentTags, 0, dids, 1, dependentTags.length);
-        for (int did : dids) {
+        List<List<VtdAttachmentScan.Attachment>> attachments = VtdAttachmentScan.findEach(unit, dids);
+        for (int i = 0; i < dids.length; i++) {
+            int did = dids[i];
             descriptors.add(selective ? VtdQiDescriptor.iotlbPages(did, range.address(), range.mask(), false)
                     : VtdQiDescriptor.iotlbDomain(did));
-            for (VtdAttachmentScan.Attachment a : VtdAttachmentScan.find(unit, did)) {
+            for (VtdAttachmentScan.Attachment a : attachments.get(i)) {
                 if (a.deviceTlb()) {
                     descriptors.add(VtdUserInvalidation.deviceTlb(a, range));
                 }

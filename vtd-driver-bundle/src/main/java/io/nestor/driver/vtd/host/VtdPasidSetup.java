@@ -123,7 +123,7 @@ public final class VtdPasidSetup {
         }
         VtdDeviceTables.writePasidEntry(memory, address, entry);
         if (caps.cachingMode()) {
-            int did = (int) (entry[1] & 0xFFFF);
+            int did = new VtdPasidEntry(entry).domainId();
             VtdQueuedInvalidation.submitSync(unit, List.of(
                     VtdQiDescriptor.pasidCache(did, VtdQiDescriptor.PC_GRAN_PASID, pasid),
                     VtdQiDescriptor.piotlbPasid(did, pasid)));

@@ -48,12 +48,13 @@ public final class VtdUserInvalidation {
                     "%s: invalidation data type %d, only IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 (%d)",
                     unit.name(), dataType, IommuHwptVtdS1Invalidate.DATA_TYPE).withOutValue("entry_num", 0);
         }
-        int count = entryLen > 0 ? entries.length / entryLen : 0;
-        if ((entryLen == 0 && entries.length != 0) || (entryLen > 0 && entries.length % entryLen != 0)) {
+        // entry_len is a u32: a negative int here is one beyond any array and can divide nothing
+        if (entries.length != 0 && (entryLen <= 0 || entries.length % entryLen != 0)) {
             throw IommuException.of(Errno.EINVAL,
                     "%s: %d bytes of entries is not a multiple of entry_len %d", unit.name(),
-                    entries.length, entryLen).withOutValue("entry_num", 0);
+                    entries.length, Integer.toUnsignedLong(entryLen)).withOutValue("entry_num", 0);
         }
+        int count = entries.length == 0 ? 0 : entries.length / entryLen;
         VtdUnitCapabilities caps = VtdUnitCapabilities.read(unit);
         List<VtdAttachmentScan.Attachment> attachments = count == 0 ? List.of()
                 : VtdAttachmentScan.find(unit, domain.tag());

@@ -53,13 +53,12 @@ public final class VtdConfigDecoder {
             return TranslationConfig.bypass(0);
         }
         if (pasid != DeviceInfo.NO_PASID && (pasid < 0 || pasid >= PASID_LIMIT)) {
-            throw new IommuException(Errno.EINVAL, unit.name() + ": PASID " + pasid + " outside 0.."
-                    + (PASID_LIMIT - 1) + " for device " + device.name());
+            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d for device %s", unit.name(), pasid,
+                    PASID_LIMIT - 1, device.name());
         }
         if (device.sourceId() > 0xFFFF) {
-            throw new IommuException(Errno.EINVAL, unit.name() + ": source-id 0x"
-                    + Integer.toHexString(device.sourceId()) + " of device " + device.name()
-                    + " is not a 16-bit PCI requester ID");
+            throw IommuException.of(Errno.EINVAL, "%s: source-id 0x%x of device %s is not a 16-bit PCI requester ID",
+                    unit.name(), device.sourceId(), device.name());
         }
         long cap = unit.registers().read64(VtdRegisterOffsets.CAP);
         long ecap = unit.registers().read64(VtdRegisterOffsets.ECAP);
@@ -222,7 +221,7 @@ public final class VtdConfigDecoder {
         requireWithin(entry.secondStagePointer(), haw);
         long sllps = VtdCapabilityRegister.SLLPS.extract(cap);
         boolean executeControl = VtdExtendedCapabilityRegister.ERS.isSet(ecap) && entry.secondStageExecuteEnable();
-        VtdSecondStageFormat format = new VtdSecondStageFormat(30 + 9 * aw, haw,
+        VtdSecondStageFormat format = new VtdSecondStageFormat(VtdSecondStageFormat.widthForAwField(aw), haw,
                 (sllps & VtdCapabilityRegister.SLLPS_2M) != 0, (sllps & VtdCapabilityRegister.SLLPS_1G) != 0,
                 ssade, executeControl);
         return new StageConfig(format, entry.secondStagePointer(), ssade);

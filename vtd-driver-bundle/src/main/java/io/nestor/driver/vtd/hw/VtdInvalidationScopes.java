@@ -235,8 +235,7 @@ public final class VtdInvalidationScopes {
     private static int addressMask(UnitContext unit, VtdInvalidationDescriptor d, String what)
             throws VtdQueueErrorException {
         int am = (int) (d.qw1() & AM);
-        long cap = unit.registers().read64(VtdRegisterOffsets.CAP);
-        long mamv = VtdCapabilityRegister.MAMV.extract(cap);
+        long mamv = maxAddressMask(unit);
         if (am > mamv) {
             throw new VtdQueueErrorException(VtdQueueErrorException.RESERVED_FIELD,
                     what + " invalidation address mask " + am + " above CAP.MAMV " + mamv);

@@ -53,13 +53,10 @@ public final class VtdMmio {
     /** RTADDR: root-table address 63:12 and TTM 11:10; bits 9:0 reserved. */
     private static final long RTADDR_WRITABLE = ~0x3FFL;
     /** IQA: base 63:12, DW 11, QS 2:0. */
-    private static final long IQA_WRITABLE = ~0xFFFL | VtdInvalidationQueue.IQA_DW | VtdInvalidationQueue.IQA_QS;
+    private static final long IQA_WRITABLE = VtdInvalidationQueue.IQA_BASE | VtdInvalidationQueue.IQA_DW
+            | VtdInvalidationQueue.IQA_QS;
     /** PQA: base 63:12, PQS 2:0. */
-    private static final long PQA_WRITABLE = ~0xFFFL | 0x7;
-    /** PQH / PQT: entry offset, bits 18:5. */
-    private static final long PAGE_QUEUE_OFFSET = 0x7FFE0L;
-    /** Fault record: F is bit 127, bit 63 of the upper quadword. */
-    private static final long FRCD_F = 1L << 63;
+    private static final long PQA_WRITABLE = VtdPageRequestQueue.PQA_BASE | VtdPageRequestQueue.PQA_PQS;
 
     /** A 32-bit register write at a 4-byte-aligned offset. */
     public static void write32(UnitContext unit, int offset, int value) {
@@ -105,7 +102,7 @@ public final class VtdMmio {
         int records = VtdCapabilityRegister.faultRecordOffset(cap);
         int recordsEnd = records + VtdCapabilityRegister.faultRecordCount(cap) * VtdRegisterOffsets.FAULT_RECORD_SIZE;
         if (slot >= records && slot < recordsEnd) {
-            if (((slot - records) & 8) != 0 && (value & mask & FRCD_F) != 0) {
+            if (((slot - records) & 8) != 0 && (value & mask & VtdFaultRecorder.F) != 0) {
                 clearFaultRecord(regs, slot);
             }
             return;
@@ -160,7 +157,7 @@ public final class VtdMmio {
                 return;
             case VtdRegisterOffsets.PQH:
             case VtdRegisterOffsets.PQT:
-                store(regs, slot, value, mask & PAGE_QUEUE_OFFSET);
+                store(regs, slot, value, mask & VtdPageRequestQueue.QUEUE_OFFSET);
                 return;
             case VtdRegisterOffsets.PQA:
                 store(regs, slot, value, mask & PQA_WRITABLE);
@@ -236,7 +233,7 @@ public final class VtdMmio {
 
     /** Clears F of the fault record whose upper quadword is at {@code upper}; PPF follows. */
     private static void clearFaultRecord(RegisterFile regs, int upper) {
-        regs.write64(upper, regs.read64(upper) & ~FRCD_F);
+        regs.write64(upper, regs.read64(upper) & ~VtdFaultRecorder.F);
         VtdFaultRecorder.updatePrimaryPending(regs);
     }
 

@@ -47,7 +47,12 @@ public final class VtdPageRequestQueue {
     /** Size of one page request descriptor. */
     public static final int DESCRIPTOR_SIZE = 32;
 
-    private static final long QUEUE_OFFSET = 0x7FFE0L;
+    /** PQA: PQS, bits 2:0 (the queue spans 2^PQS pages). */
+    static final long PQA_PQS = 0x7;
+    /** PQA: queue base, bits 63:12. */
+    static final long PQA_BASE = ~0xFFFL;
+    /** PQH / PQT: entry offset, bits 18:5. */
+    static final long QUEUE_OFFSET = 0x7FFE0L;
     private static final int TYPE_PAGE_REQUEST = 1;
 
     /**
@@ -83,8 +88,8 @@ public final class VtdPageRequestQueue {
     private static byte[] write(UnitContext unit, PageRequest request) {
         RegisterFile regs = unit.registers();
         long pqa = regs.read64(VtdRegisterOffsets.PQA);
-        long base = pqa & ~0xFFFL;
-        long ringBytes = 4096L << (pqa & 0x7);
+        long base = pqa & PQA_BASE;
+        long ringBytes = 4096L << (pqa & PQA_PQS);
         long head = regs.read64(VtdRegisterOffsets.PQH) & QUEUE_OFFSET;
         long tail = (regs.read64(VtdRegisterOffsets.PQT) & QUEUE_OFFSET) % ringBytes;
         long next = (tail + DESCRIPTOR_SIZE) % ringBytes;

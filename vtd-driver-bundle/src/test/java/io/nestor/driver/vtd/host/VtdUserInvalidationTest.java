@@ -96,6 +96,9 @@ class VtdUserInvalidationTest {
                 .outValues().get("entry_num"));
         assertEquals(0L, fails(Errno.EINVAL, () -> DRIVER.invalidateUser(u, nested, TYPE, 32, new byte[32]))
                 .outValues().get("entry_num"));
+        // entry_len is a u32: 0xFFFFFFE8 divides no array, so the entries are refused, not skipped
+        assertEquals(0L, fails(Errno.EINVAL, () -> DRIVER.invalidateUser(u, nested, TYPE, -LEN, inv(0, 1, 0, 0)))
+                .outValues().get("entry_num"));
         fails(Errno.EINVAL, () -> DRIVER.invalidateUser(u, parent, TYPE, LEN, inv(0, 1, 0, 0)));
         assertTrue(u.invalidations().isEmpty());
         assertEquals(0, DRIVER.invalidateUser(u, nested, TYPE, 0, new byte[0]), "a probe");
