@@ -1,10 +1,10 @@
 package io.nestor.driver.smmuv3.host;
 
-import io.nestor.api.driver.RegisterField;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Command;
+import io.nestor.driver.smmuv3.hw.Smmuv3GlobalErrors;
 import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
@@ -28,11 +28,6 @@ import java.util.concurrent.locks.Lock;
  * reported as EIO.
  */
 public final class Smmuv3CommandSubmission {
-
-    /** SMMU_CMDQ_BASE.RWA (read-allocate hint); the rest of the base and pointer layout is {@link Smmuv3Queue}'s. */
-    public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
-    /** SMMU_GERROR.CMDQ_ERR: a command error is pending while it differs from GERRORN's bit. */
-    static final int GERROR_CMDQ_ERR = 1;
 
     /**
      * Issues {@code commands} followed by one CMD_SYNC.
@@ -101,9 +96,7 @@ public final class Smmuv3CommandSubmission {
      * emulated SMMU would fail the same command again.
      */
     private static void checkError(UnitContext unit, int cons) {
-        int pending = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR)
-                ^ Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERRORN);
-        if ((pending & GERROR_CMDQ_ERR) == 0) {
+        if ((Smmuv3GlobalErrors.pending(unit.registers()) & Smmuv3GlobalErrors.CMDQ_ERR) == 0) {
             return; // CONS.ERR is meaningful only while GERROR.CMDQ_ERR is pending
         }
         int err = (int) Smmuv3Queue.CMDQ_CONS_ERR.extract(Integer.toUnsignedLong(cons));

@@ -21,6 +21,8 @@ import io.nestor.api.driver.RegisterField;
  */
 public final class Smmuv3Queue {
 
+    /** {@code *_BASE.RWA}: read / write-allocate hint for the queue's memory (set by the host driver, ignored here). */
+    public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
     public static final RegisterField BASE_ADDR = RegisterField.bits("ADDR", 51, 5);
     public static final RegisterField BASE_LOG2SIZE = RegisterField.bits("LOG2SIZE", 4, 0);
     public static final RegisterField OVERFLOW = RegisterField.bit("OVFLG", 31);
