@@ -53,10 +53,7 @@ public final class Smmuv3ConfigDecoder {
         int idr5 = regs.read32(Smmuv3RegisterOffsets.IDR5);
         PhysicalMemory memory = unit.memory();
 
-        long steAddress = Smmuv3StreamTable.steAddress(memory, regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
-                regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1),
-                device.sourceId());
-        Smmuv3Ste ste = Smmuv3Ste.read(memory, steAddress);
+        Smmuv3Ste ste = readSte(memory, regs, idr1, device.sourceId());
         if (!ste.valid()) {
             throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
         }
@@ -118,10 +115,15 @@ public final class Smmuv3ConfigDecoder {
         if (!Smmuv3ControlRegisters.smmuEnabled(regs.read32(Smmuv3RegisterOffsets.CR0))) {
             return null;
         }
-        int idr1 = regs.read32(Smmuv3RegisterOffsets.IDR1);
-        long steAddress = Smmuv3StreamTable.steAddress(unit.memory(), regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
+        return readSte(unit.memory(), regs, regs.read32(Smmuv3RegisterOffsets.IDR1), sid);
+    }
+
+    /** The STE of {@code sid} in the stream table SMMU_STRTAB_BASE / _CFG describe. */
+    private static Smmuv3Ste readSte(PhysicalMemory memory, RegisterFile regs, int idr1, int sid)
+            throws FaultException {
+        long steAddress = Smmuv3StreamTable.steAddress(memory, regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
                 regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1), sid);
-        return Smmuv3Ste.read(unit.memory(), steAddress);
+        return Smmuv3Ste.read(memory, steAddress);
     }
 
     /**
