@@ -35,7 +35,6 @@ record Smmuv3Stage2Layout(VmsaGranule granule, int inputBits, int startLevel, in
     /** Granules in the order the driver prefers them. */
     private static final List<VmsaGranule> PREFERENCE = List.of(VmsaGranule.GRANULE_4K, VmsaGranule.GRANULE_16K,
             VmsaGranule.GRANULE_64K);
-    private static final int MAX_CONCAT = 16;
 
     static Smmuv3Stage2Layout of(UnitContext unit, boolean dirty) {
         int idr5 = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.IDR5);
@@ -46,7 +45,7 @@ record Smmuv3Stage2Layout(VmsaGranule granule, int inputBits, int startLevel, in
         int levels = (bits - granule.shift() + stride - 1) / stride;
         int start = 4 - levels;
         int rootBits = bits - granule.shift() - stride * (levels - 1);
-        if (start == 0 && (1 << rootBits) <= MAX_CONCAT) {
+        if (start == 0 && (1 << rootBits) <= VmsaGeometry.MAX_CONCATENATED_TABLES) {
             start = 1;
         }
         int sl0 = granule == VmsaGranule.GRANULE_4K ? 2 - start : 3 - start;

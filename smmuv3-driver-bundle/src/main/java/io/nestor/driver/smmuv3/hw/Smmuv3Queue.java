@@ -74,7 +74,7 @@ public final class Smmuv3Queue {
 
     /** Whether the overflow flag (PROD.OVFLG / CONS.OVACKFLG) is set. */
     public static boolean overflowFlag(int pointer) {
-        return pointer < 0;
+        return OVERFLOW.isSet(Integer.toUnsignedLong(pointer));
     }
 
     /** An entry's bytes as the SMMU writes them: its 64-bit words, little-endian. */
