@@ -46,7 +46,7 @@ public final class Smmuv3CommandSubmission {
             }
             long base = Smmuv3HostMmio.read64(unit, Smmuv3RegisterOffsets.CMDQ_BASE);
             int log2 = (int) Smmuv3Queue.BASE_LOG2SIZE.extract(base);
-            int prod = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_PROD) & indexAndWrapMask(log2);
+            int prod = Smmuv3Queue.indexAndWrap(Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_PROD), log2);
             PhysicalMemory memory = unit.memory();
             for (Smmuv3Command command : commands) {
                 prod = put(unit, memory, base, log2, prod, command);
@@ -81,7 +81,7 @@ public final class Smmuv3CommandSubmission {
     private static void awaitConsumed(UnitContext unit, int log2, int prod) {
         int cons = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_CONS);
         checkError(unit, cons);
-        if ((cons & indexAndWrapMask(log2)) != prod) {
+        if (Smmuv3Queue.indexAndWrap(cons, log2) != prod) {
             throw IommuException.of(Errno.ETIMEDOUT, "%s: CMD_SYNC not complete: CMDQ_CONS 0x%x behind PROD 0x%x",
                     unit.name(), cons, prod);
         }
@@ -111,10 +111,6 @@ public final class Smmuv3CommandSubmission {
                 Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR));
         throw IommuException.of(Errno.EIO, "%s: the SMMU refused command 0x%x (opcode 0x%02x) with CMDQ_CONS.ERR %d; "
                 + "it was skipped", unit.name(), bad.dword0(), bad.opcode(), err);
-    }
-
-    static int indexAndWrapMask(int log2) {
-        return (1 << (log2 + 1)) - 1;
     }
 
     private Smmuv3CommandSubmission() {

@@ -54,7 +54,7 @@ public final class Smmuv3Queue {
     }
 
     /** The index and wrap bits of a PROD / CONS value. */
-    private static int indexAndWrap(int pointer, int log2Size) {
+    public static int indexAndWrap(int pointer, int log2Size) {
         return pointer & ((2 << log2Size) - 1);
     }
 
