@@ -1,10 +1,10 @@
 package io.nestor.driver.smmuv3.host;
 
-import io.nestor.api.driver.RegisterField;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.driver.smmuv3.hw.Smmuv3Command;
+import io.nestor.driver.smmuv3.hw.Smmuv3GlobalErrors;
 import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
@@ -29,11 +29,6 @@ import java.util.concurrent.locks.Lock;
  */
 public final class Smmuv3CommandSubmission {
 
-    /** SMMU_CMDQ_BASE.RWA (read-allocate hint); the rest of the base and pointer layout is {@link Smmuv3Queue}'s. */
-    public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
-    /** SMMU_GERROR.CMDQ_ERR: a command error is pending while it differs from GERRORN's bit. */
-    static final int GERROR_CMDQ_ERR = 1;
-
     /**
      * Issues {@code commands} followed by one CMD_SYNC.
      *
@@ -51,7 +46,7 @@ public final class Smmuv3CommandSubmission {
             }
             long base = Smmuv3HostMmio.read64(unit, Smmuv3RegisterOffsets.CMDQ_BASE);
             int log2 = (int) Smmuv3Queue.BASE_LOG2SIZE.extract(base);
-            int prod = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_PROD) & indexAndWrapMask(log2);
+            int prod = Smmuv3Queue.indexAndWrap(Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_PROD), log2);
             PhysicalMemory memory = unit.memory();
             for (Smmuv3Command command : commands) {
                 prod = put(unit, memory, base, log2, prod, command);
@@ -86,7 +81,7 @@ public final class Smmuv3CommandSubmission {
     private static void awaitConsumed(UnitContext unit, int log2, int prod) {
         int cons = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.CMDQ_CONS);
         checkError(unit, cons);
-        if ((cons & indexAndWrapMask(log2)) != prod) {
+        if (Smmuv3Queue.indexAndWrap(cons, log2) != prod) {
             throw IommuException.of(Errno.ETIMEDOUT, "%s: CMD_SYNC not complete: CMDQ_CONS 0x%x behind PROD 0x%x",
                     unit.name(), cons, prod);
         }
@@ -101,9 +96,7 @@ public final class Smmuv3CommandSubmission {
      * emulated SMMU would fail the same command again.
      */
     private static void checkError(UnitContext unit, int cons) {
-        int pending = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR)
-                ^ Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERRORN);
-        if ((pending & GERROR_CMDQ_ERR) == 0) {
+        if ((Smmuv3GlobalErrors.pending(unit.registers()) & Smmuv3GlobalErrors.CMDQ_ERR) == 0) {
             return; // CONS.ERR is meaningful only while GERROR.CMDQ_ERR is pending
         }
         int err = (int) Smmuv3Queue.CMDQ_CONS_ERR.extract(Integer.toUnsignedLong(cons));
@@ -118,10 +111,6 @@ public final class Smmuv3CommandSubmission {
                 Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.GERROR));
         throw IommuException.of(Errno.EIO, "%s: the SMMU refused command 0x%x (opcode 0x%02x) with CMDQ_CONS.ERR %d; "
                 + "it was skipped", unit.name(), bad.dword0(), bad.opcode(), err);
-    }
-
-    static int indexAndWrapMask(int log2) {
-        return (1 << (log2 + 1)) - 1;
     }
 
     private Smmuv3CommandSubmission() {

@@ -3,6 +3,7 @@ package io.nestor.driver.smmuv3.host;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.smmuv3.hw.Smmuv3ControlRegisters;
 import io.nestor.driver.smmuv3.hw.Smmuv3Idr0;
 import io.nestor.driver.smmuv3.hw.Smmuv3Idr1;
 import io.nestor.driver.smmuv3.hw.Smmuv3Queue;
@@ -41,19 +42,19 @@ import java.util.concurrent.locks.Lock;
  */
 public final class Smmuv3DeviceReset {
 
-    static final int CR0_SMMUEN = 1;
-    static final int CR0_PRIQEN = 1 << 1;
-    static final int CR0_EVTQEN = 1 << 2;
-    static final int CR0_CMDQEN = 1 << 3;
-    static final int CR0_ATSCHK = 1 << 4;
+    /** CR0 enable bits as int masks; the fields are the hardware half's {@link Smmuv3ControlRegisters}. */
+    static final int CR0_SMMUEN = (int) Smmuv3ControlRegisters.CR0_SMMUEN.mask();
+    static final int CR0_PRIQEN = (int) Smmuv3ControlRegisters.CR0_PRIQEN.mask();
+    static final int CR0_EVTQEN = (int) Smmuv3ControlRegisters.CR0_EVTQEN.mask();
+    static final int CR0_CMDQEN = (int) Smmuv3ControlRegisters.CR0_CMDQEN.mask();
+    static final int CR0_ATSCHK = (int) Smmuv3ControlRegisters.CR0_ATSCHK.mask();
 
     /** CR1: SH = inner shareable (3), OC / IC = write-back (1), for tables (11:6) and queues (5:0). */
     static final int CR1_VALUE = 3 << 10 | 1 << 8 | 1 << 6 | 3 << 4 | 1 << 2 | 1;
     /** CR2: PTM (bit 2) and RECINVSID (bit 1), as Linux sets them without E2H. */
     static final int CR2_VALUE = 1 << 2 | 1 << 1;
-    static final long STRTAB_BASE_RA = 1L << 62;
-    static final int GBPA_ABORT = 1 << 20;
-    static final int GBPA_UPDATE = 1 << 31;
+    static final int GBPA_ABORT = (int) Smmuv3ControlRegisters.GBPA_ABORT.mask();
+    static final int GBPA_UPDATE = (int) Smmuv3ControlRegisters.GBPA_UPDATE.mask();
 
     /** Linux {@code STRTAB_SPLIT}: 256 STEs per L2 table. */
     static final int STRTAB_SPLIT = 8;
@@ -157,13 +158,13 @@ public final class Smmuv3DeviceReset {
             cfg = Smmuv3StreamTable.CFG_FMT.insert(0, Smmuv3StreamTable.FMT_LINEAR);
             cfg = Smmuv3StreamTable.CFG_LOG2SIZE.insert(cfg, sidBits);
         }
-        Smmuv3HostMmio.write64(unit, Smmuv3RegisterOffsets.STRTAB_BASE, base | STRTAB_BASE_RA);
+        Smmuv3HostMmio.write64(unit, Smmuv3RegisterOffsets.STRTAB_BASE, Smmuv3StreamTable.BASE_RA.insert(base, true));
         Smmuv3HostMmio.write32(unit, Smmuv3RegisterOffsets.STRTAB_BASE_CFG, (int) cfg);
     }
 
     /** Q_BASE: RWA, address 51:5, LOG2SIZE 4:0. */
     static long queueBase(long address, int log2) {
-        long v = Smmuv3CommandSubmission.BASE_RWA.insert(0, true);
+        long v = Smmuv3Queue.BASE_RWA.insert(0, true);
         v = Smmuv3Queue.BASE_ADDR.insert(v, address >>> 5);
         return Smmuv3Queue.BASE_LOG2SIZE.insert(v, log2);
     }

@@ -28,12 +28,7 @@ final class Smmuv3NestedDomains {
             throw IommuException.of(Errno.EOPNOTSUPP, "%s: vIOMMU type %d is not IOMMU_VIOMMU_TYPE_ARM_SMMUV3",
                     unit.name(), type);
         }
-        if (!Smmuv3UnitCapabilities.nesting(unit)) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "%s: no nesting (IDR0 0x%x needs S1P and S2P)", unit.name(),
-                    Smmuv3UnitCapabilities.idr0(unit));
-        }
-        checkNestParent(unit, parent);
-        checkNoHardwareMsiRegion(unit);
+        checkNestingAllowed(unit, parent);
         // IOMMU_VIOMMU_TYPE_ARM_SMMUV3 takes no driver data; like the kernel, any given is ignored.
         int vmid = unit.allocateId(Smmuv3PagingDomains.VMID_SPACE, 1, Smmuv3UnitCapabilities.maxVmid(unit));
         return new ViommuDescriptor(type, vmid, parent);
@@ -65,12 +60,7 @@ final class Smmuv3NestedDomains {
     static DomainDescriptor allocOnParent(UnitContext unit, DomainDescriptor parent, int flags, int dataType,
             byte[] data) {
         checkFlags(unit, flags);
-        if (!Smmuv3UnitCapabilities.nesting(unit)) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "%s: no nesting (IDR0 0x%x)", unit.name(),
-                    Smmuv3UnitCapabilities.idr0(unit));
-        }
-        checkNestParent(unit, parent);
-        checkNoHardwareMsiRegion(unit);
+        checkNestingAllowed(unit, parent);
         Smmuv3VirtualSte vste = Smmuv3VirtualSte.parse(dataType, data);
         return descriptor(parent.tag(), parent, flags, vste);
     }
@@ -88,6 +78,19 @@ final class Smmuv3NestedDomains {
         }
     }
 
+    /**
+     * What every nesting operation needs, in this order: the unit has both stages (EOPNOTSUPP),
+     * {@code parent} is a nest parent (EINVAL), no hardware MSI region (EINVAL).
+     */
+    static void checkNestingAllowed(UnitContext unit, DomainDescriptor parent) {
+        if (!Smmuv3UnitCapabilities.nesting(unit)) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "%s: no nesting (IDR0 0x%x needs S1P and S2P)", unit.name(),
+                    Smmuv3UnitCapabilities.idr0(unit));
+        }
+        checkNestParent(unit, parent);
+        checkNoHardwareMsiRegion(unit);
+    }
+
     static void checkNestParent(UnitContext unit, DomainDescriptor parent) {
         if (parent == null || parent.nested() || (parent.flags() & Smmuv3HwptFlags.NEST_PARENT) == 0) {
             throw IommuException.of(Errno.EINVAL, "%s: parent %s is not a paging domain allocated with NEST_PARENT",
@@ -96,7 +99,7 @@ final class Smmuv3NestedDomains {
         }
     }
 
-    static void checkNoHardwareMsiRegion(UnitContext unit) {
+    private static void checkNoHardwareMsiRegion(UnitContext unit) {
         if (unit.features().hardwareMsiRegion()) {
             throw IommuException.of(Errno.EINVAL, "%s: nesting is not allowed on an SMMU behind a hardware MSI region",
                     unit.name());

@@ -66,7 +66,7 @@ final class Smmuv3PasidTableBinding {
         if (format != FORMAT_SMMUV3) {
             throw IommuException.of(Errno.EINVAL, "PASID table format %d is not IOMMU_PASID_FORMAT_SMMUV3", format);
         }
-        checkParent(unit, parent);
+        Smmuv3NestedDomains.checkNestingAllowed(unit, parent);
         long basePtr = b.getLong(16);
         int pasidBits = Byte.toUnsignedInt(b.get(24));
         int cfg = Byte.toUnsignedInt(b.get(25));
@@ -102,7 +102,7 @@ final class Smmuv3PasidTableBinding {
     }
 
     static void unset(UnitContext unit, DeviceInfo device, DomainDescriptor parent) {
-        checkParent(unit, parent);
+        Smmuv3NestedDomains.checkNestingAllowed(unit, parent);
         Smmuv3DeviceReset.ensureUp(unit);
         Smmuv3DeviceAttach.install(unit, device, Smmuv3DeviceAttach.pagingSte(unit, device, parent));
     }
@@ -131,10 +131,11 @@ final class Smmuv3PasidTableBinding {
             throw IommuException.of(Errno.EINVAL, "base_ptr 0x%x is not a 64-byte aligned 52-bit address", basePtr);
         }
         Smmuv3DeviceReset.ensureUp(unit);
-        long[] current = Smmuv3SteWriter.read(unit, device.sourceId());
-        if (Smmuv3Ste.V.isSet(current[0]) && Smmuv3Ste.CONFIG.extract(current[0]) == Smmuv3Ste.CONFIG_NESTED) {
+        long[] words = Smmuv3SteWriter.read(unit, device.sourceId());
+        Smmuv3Ste current = new Smmuv3Ste(words[0], words[1], words[2], words[3]);
+        if (current.valid() && current.config() == Smmuv3Ste.CONFIG_NESTED) {
             throw IommuException.of(Errno.EINVAL, "%s: %s already translates through a guest CD table at 0x%x; unset it first",
-                    unit.name(), device.name(), Smmuv3Ste.S1_CONTEXT_PTR.extract(current[0]) << 6);
+                    unit.name(), device.name(), current.s1ContextPtr());
         }
         long guest0 = Smmuv3Ste.V.insert(0, true) | Smmuv3Ste.CONFIG.insert(0, Smmuv3Ste.CONFIG_S1_TRANS)
                 | Smmuv3Ste.S1FMT.insert(0, s1fmt) | Smmuv3Ste.S1_CONTEXT_PTR.insert(0, basePtr >>> 6)
@@ -145,15 +146,6 @@ final class Smmuv3PasidTableBinding {
         long[] s2 = Smmuv3SteEncoder.stage2(layout, parent.tag(), parent.rootAddress(),
                 Smmuv3DeviceAttach.atsSupported(unit, device));
         return Smmuv3SteEncoder.nested(s2, guest0, guest1);
-    }
-
-    private static void checkParent(UnitContext unit, DomainDescriptor parent) {
-        if (!Smmuv3UnitCapabilities.nesting(unit)) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "%s: no nesting (IDR0 0x%x)", unit.name(),
-                    Smmuv3UnitCapabilities.idr0(unit));
-        }
-        Smmuv3NestedDomains.checkNestParent(unit, parent);
-        Smmuv3NestedDomains.checkNoHardwareMsiRegion(unit);
     }
 
     private Smmuv3PasidTableBinding() {

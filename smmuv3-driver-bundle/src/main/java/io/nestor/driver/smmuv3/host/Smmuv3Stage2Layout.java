@@ -10,6 +10,7 @@ import io.nestor.driver.smmuv3.hw.Smmuv3RegisterOffsets;
 import io.nestor.driver.smmuv3.hw.format.VmsaGeometry;
 import io.nestor.driver.smmuv3.hw.format.VmsaGranule;
 import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
+import java.util.List;
 
 /**
  * The stage-2 geometry of a paging domain, derived only from the unit's identification registers,
@@ -31,41 +32,35 @@ import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
 record Smmuv3Stage2Layout(VmsaGranule granule, int inputBits, int startLevel, int s2t0sz, int s2sl0, int s2tg,
         int s2ps, int outputBits, boolean dirty, boolean xnx) {
 
-    /** Largest input / output width implemented (no 52-bit addressing). */
-    static final int MAX_BITS = 48;
-    private static final int MAX_CONCAT = 16;
+    /** Granules in the order the driver prefers them. */
+    private static final List<VmsaGranule> PREFERENCE = List.of(VmsaGranule.GRANULE_4K, VmsaGranule.GRANULE_16K,
+            VmsaGranule.GRANULE_64K);
 
     static Smmuv3Stage2Layout of(UnitContext unit, boolean dirty) {
         int idr5 = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.IDR5);
         int idr3 = Smmuv3HostMmio.read32(unit, Smmuv3RegisterOffsets.IDR3);
-        VmsaGranule granule;
-        int tg;
-        if (Smmuv3Idr5.get(Smmuv3Idr5.GRAN4K, idr5) != 0) {
-            granule = VmsaGranule.GRANULE_4K;
-            tg = 0;
-        } else if (Smmuv3Idr5.get(Smmuv3Idr5.GRAN16K, idr5) != 0) {
-            granule = VmsaGranule.GRANULE_16K;
-            tg = 2;
-        } else if (Smmuv3Idr5.get(Smmuv3Idr5.GRAN64K, idr5) != 0) {
-            granule = VmsaGranule.GRANULE_64K;
-            tg = 1;
-        } else {
-            throw IommuException.of(Errno.EOPNOTSUPP, "%s: IDR5 0x%x offers no translation granule", unit.name(), idr5);
-        }
-        int oasField = Smmuv3Idr5.get(Smmuv3Idr5.OAS, idr5);
-        int oas = Smmuv3Idr5.outputAddressBits(oasField);
-        int bits = Math.min(oas < 0 ? MAX_BITS : oas, MAX_BITS);
+        VmsaGranule granule = preferredGranule(unit, idr5);
+        int bits = Smmuv3Idr5.implementedOutputBits(idr5);
         int stride = granule.bitsPerLevel();
         int levels = (bits - granule.shift() + stride - 1) / stride;
         int start = 4 - levels;
         int rootBits = bits - granule.shift() - stride * (levels - 1);
-        if (start == 0 && (1 << rootBits) <= MAX_CONCAT) {
+        if (start == 0 && (1 << rootBits) <= VmsaGeometry.MAX_CONCATENATED_TABLES) {
             start = 1;
         }
         int sl0 = granule == VmsaGranule.GRANULE_4K ? 2 - start : 3 - start;
         boolean xnx = Smmuv3Idr3.XNX.isSet(Integer.toUnsignedLong(idr3));
-        return new Smmuv3Stage2Layout(granule, bits, start, 64 - bits, sl0, tg, Smmuv3Idr5.oasEncoding(bits), bits,
-                dirty, xnx);
+        return new Smmuv3Stage2Layout(granule, bits, start, 64 - bits, sl0, granule.tg(), Smmuv3Idr5.oasEncoding(bits),
+                bits, dirty, xnx);
+    }
+
+    private static VmsaGranule preferredGranule(UnitContext unit, int idr5) {
+        for (VmsaGranule g : PREFERENCE) {
+            if (Smmuv3Idr5.offers(g, idr5)) {
+                return g;
+            }
+        }
+        throw IommuException.of(Errno.EOPNOTSUPP, "%s: IDR5 0x%x offers no translation granule", unit.name(), idr5);
     }
 
     VmsaGeometry geometry() {

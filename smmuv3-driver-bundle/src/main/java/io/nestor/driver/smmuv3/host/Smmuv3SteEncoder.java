@@ -36,9 +36,12 @@ final class Smmuv3SteEncoder {
     static final long NESTING_ALLOWED_1 = Smmuv3Ste.S1DSS.mask() | S1CIR.mask() | S1COR.mask() | S1CSH.mask()
             | Smmuv3Ste.S1STALLD.mask() | EATS.mask();
 
+    /** Word 0 of an aborting STE: V = 1, Config = abort; its other words are 0. */
+    static final long ABORT_0 = Smmuv3Ste.V.insert(0, true) | Smmuv3Ste.CONFIG.insert(0, Smmuv3Ste.CONFIG_ABORT);
+
     static long[] abort() {
         long[] ste = new long[8];
-        ste[0] = Smmuv3Ste.V.insert(0, true) | Smmuv3Ste.CONFIG.insert(0, Smmuv3Ste.CONFIG_ABORT);
+        ste[0] = ABORT_0;
         return ste;
     }
 

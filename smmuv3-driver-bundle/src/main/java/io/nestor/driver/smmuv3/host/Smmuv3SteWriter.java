@@ -3,6 +3,7 @@ package io.nestor.driver.smmuv3.host;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.memory.PhysicalMemory;
 import io.nestor.driver.smmuv3.hw.Smmuv3Command;
+import io.nestor.driver.smmuv3.hw.Smmuv3Ste;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 
@@ -37,9 +38,9 @@ final class Smmuv3SteWriter {
                 return;
             }
             List<Smmuv3Command> sync = List.of(Smmuv3CommandBuilder.cfgiSte(sid, true));
-            boolean currentValid = (current[0] & 1) != 0;
+            boolean currentValid = Smmuv3Ste.V.isSet(current[0]);
             if (currentValid && othersDiffer) {
-                memory.write64(address, current[0] & ~1L);
+                memory.write64(address, Smmuv3Ste.V.insert(current[0], false));
                 Smmuv3CommandSubmission.issueWithSync(unit, sync);
                 writeWords1To7(memory, address, target);
                 Smmuv3CommandSubmission.issueWithSync(unit, sync);

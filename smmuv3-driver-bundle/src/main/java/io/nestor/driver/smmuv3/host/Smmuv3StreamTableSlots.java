@@ -16,9 +16,6 @@ import io.nestor.driver.smmuv3.hw.Smmuv3StreamTable;
  */
 final class Smmuv3StreamTableSlots {
 
-    /** STE dword 0 of an aborting STE: V = 1, Config = abort (Linux {@code arm_smmu_make_abort_ste}). */
-    static final long ABORT_STE_0 = 1;
-
     /**
      * The address of the STE for {@code sid}, allocating its L2 table when needed.
      *
@@ -53,11 +50,14 @@ final class Smmuv3StreamTableSlots {
                 + (long) (sid & ((1 << split) - 1)) * Smmuv3StreamTable.STE_SIZE;
     }
 
-    /** Sets {@code count} STEs at {@code address} to abort (Linux {@code arm_smmu_init_initial_stes}). */
+    /**
+     * Sets {@code count} STEs at {@code address} to abort (Linux {@code arm_smmu_init_initial_stes}):
+     * word 0 is {@link Smmuv3SteEncoder#ABORT_0}, the other words of fresh pages are already 0.
+     */
     static void initAbortStes(UnitContext unit, long address, int count) {
         PhysicalMemory memory = unit.memory();
         for (int i = 0; i < count; i++) {
-            memory.write64(address + (long) i * Smmuv3StreamTable.STE_SIZE, ABORT_STE_0);
+            memory.write64(address + (long) i * Smmuv3StreamTable.STE_SIZE, Smmuv3SteEncoder.ABORT_0);
         }
     }
 

@@ -31,7 +31,7 @@ final class Smmuv3UnitCapabilities {
 
     /** VMIDs are 16 bits with IDR0.VMID16, else 8; VMID 0 is kept for stage-2 bypass STEs (Linux). */
     static int maxVmid(UnitContext unit) {
-        return Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0(unit)) != 0 ? 0xFFFF : 0xFF;
+        return Smmuv3Idr0.vmidMask(idr0(unit));
     }
 
     static boolean ats(UnitContext unit) {

@@ -194,13 +194,11 @@ final class Smmuv3CommandExecutor {
         if (Smmuv3Idr0.get(Smmuv3Idr0.S2P, idr0) == 0) {
             return 0;
         }
-        int vmid = (int) cmd.field0(Smmuv3Command.TLBI_VMID);
-        return Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? vmid : vmid & 0xFF;
+        return (int) cmd.field0(Smmuv3Command.TLBI_VMID) & Smmuv3Idr0.vmidMask(idr0);
     }
 
     private static int asid(Smmuv3Command cmd, int idr0) {
-        int asid = (int) cmd.field0(Smmuv3Command.TLBI_ASID);
-        return Smmuv3Idr0.get(Smmuv3Idr0.ASID16, idr0) != 0 ? asid : asid & 0xFF;
+        return (int) cmd.field0(Smmuv3Command.TLBI_ASID) & Smmuv3Idr0.asidMask(idr0);
     }
 
     private static void priResponse(UnitContext unit, Smmuv3Command cmd, int idr0, int idr1) throws Smmuv3CommandError {

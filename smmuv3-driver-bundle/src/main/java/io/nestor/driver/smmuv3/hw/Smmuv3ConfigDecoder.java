@@ -53,10 +53,7 @@ public final class Smmuv3ConfigDecoder {
         int idr5 = regs.read32(Smmuv3RegisterOffsets.IDR5);
         PhysicalMemory memory = unit.memory();
 
-        long steAddress = Smmuv3StreamTable.steAddress(memory, regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
-                regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1),
-                device.sourceId());
-        Smmuv3Ste ste = Smmuv3Ste.read(memory, steAddress);
+        Smmuv3Ste ste = readSte(memory, regs, idr1, device.sourceId());
         if (!ste.valid()) {
             throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
         }
@@ -73,7 +70,7 @@ public final class Smmuv3ConfigDecoder {
         if ((s1 && Smmuv3Idr0.get(Smmuv3Idr0.S1P, idr0) == 0) || (s2 && !s2p)) {
             throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_STE);
         }
-        int vmid = s2p ? ste.s2Vmid() & (Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? 0xFFFF : 0xFF) : 0;
+        int vmid = s2p ? ste.s2Vmid() & Smmuv3Idr0.vmidMask(idr0) : 0;
         StageConfig stage2 = s2 ? Smmuv3StageDecoder.stage2(ste, idr0, idr3, idr5) : null;
         boolean canStall = Smmuv3Idr0.get(Smmuv3Idr0.STALL_MODEL, idr0) != Smmuv3Idr0.STALL_MODEL_TERMINATE_ONLY;
         if (s2 && ste.s2S() && !canStall) {
@@ -97,7 +94,7 @@ public final class Smmuv3ConfigDecoder {
             throw Smmuv3ConfigFaults.event(Smmuv3EventType.C_BAD_CD);
         }
         StageConfig stage1 = Smmuv3StageDecoder.stage1(cd, idr0, idr3, idr5);
-        int asid = cd.asid() & (Smmuv3Idr0.get(Smmuv3Idr0.ASID16, idr0) != 0 ? 0xFFFF : 0xFF);
+        int asid = cd.asid() & Smmuv3Idr0.asidMask(idr0);
         return new TranslationConfig(s2 ? TranslationMode.NESTED : TranslationMode.STAGE1, stage1, s2 ? stage2 : null,
                 vmid, asid);
     }
@@ -118,10 +115,15 @@ public final class Smmuv3ConfigDecoder {
         if (!Smmuv3ControlRegisters.smmuEnabled(regs.read32(Smmuv3RegisterOffsets.CR0))) {
             return null;
         }
-        int idr1 = regs.read32(Smmuv3RegisterOffsets.IDR1);
-        long steAddress = Smmuv3StreamTable.steAddress(unit.memory(), regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
+        return readSte(unit.memory(), regs, regs.read32(Smmuv3RegisterOffsets.IDR1), sid);
+    }
+
+    /** The STE of {@code sid} in the stream table SMMU_STRTAB_BASE / _CFG describe. */
+    private static Smmuv3Ste readSte(PhysicalMemory memory, RegisterFile regs, int idr1, int sid)
+            throws FaultException {
+        long steAddress = Smmuv3StreamTable.steAddress(memory, regs.read64(Smmuv3RegisterOffsets.STRTAB_BASE),
                 regs.read32(Smmuv3RegisterOffsets.STRTAB_BASE_CFG), Smmuv3Idr1.get(Smmuv3Idr1.SIDSIZE, idr1), sid);
-        return Smmuv3Ste.read(unit.memory(), steAddress);
+        return Smmuv3Ste.read(memory, steAddress);
     }
 
     /**
@@ -141,7 +143,7 @@ public final class Smmuv3ConfigDecoder {
         if (config == Smmuv3Ste.CONFIG_NESTED) {
             RegisterFile regs = unit.registers();
             int idr0 = regs.read32(Smmuv3RegisterOffsets.IDR0);
-            int vmid = ste.s2Vmid() & (Smmuv3Idr0.get(Smmuv3Idr0.VMID16, idr0) != 0 ? 0xFFFF : 0xFF);
+            int vmid = ste.s2Vmid() & Smmuv3Idr0.vmidMask(idr0);
             StageConfig stage2 = Smmuv3StageDecoder.stage2(ste, idr0, regs.read32(Smmuv3RegisterOffsets.IDR3),
                     regs.read32(Smmuv3RegisterOffsets.IDR5));
             where = Smmuv3StructureAddress.throughStage2(unit, stage2, vmid);

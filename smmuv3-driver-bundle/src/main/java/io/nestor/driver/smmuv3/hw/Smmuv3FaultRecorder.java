@@ -25,10 +25,10 @@ public final class Smmuv3FaultRecorder {
     private static final byte[] NONE = new byte[0];
 
     public static byte[] record(UnitContext unit, DeviceInfo device, int pasid, Fault fault) {
-        long[] dwords = Smmuv3FaultEvents.encode(device, pasid, fault);
         if (Smmuv3EventType.isTranslationFault(Smmuv3FaultEvents.eventType(fault)) && suppressed(unit, device, pasid, fault)) {
             return NONE;
         }
+        long[] dwords = Smmuv3FaultEvents.encode(device, pasid, fault);
         return Smmuv3OutputQueue.EVENT.append(unit, dwords) ? Smmuv3Queue.entryBytes(dwords) : NONE;
     }
 

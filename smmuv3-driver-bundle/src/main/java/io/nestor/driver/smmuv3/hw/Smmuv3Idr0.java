@@ -85,6 +85,16 @@ public final class Smmuv3Idr0 {
         return (int) idr0;
     }
 
+    /** The bits a VMID has: 16 with VMID16, else 8 (an 8-bit SMMU ignores the upper byte). */
+    public static int vmidMask(int idr0) {
+        return get(VMID16, idr0) != 0 ? 0xFFFF : 0xFF;
+    }
+
+    /** The bits an ASID has: 16 with ASID16, else 8. */
+    public static int asidMask(int idr0) {
+        return get(ASID16, idr0) != 0 ? 0xFFFF : 0xFF;
+    }
+
     /** Reads a field of an IDR0 value. */
     public static int get(RegisterField field, int idr0) {
         return (int) field.extract(Integer.toUnsignedLong(idr0));

@@ -3,6 +3,7 @@ package io.nestor.driver.smmuv3.hw;
 import io.nestor.api.driver.RegisterField;
 
 import io.nestor.api.driver.UnitFeatures;
+import io.nestor.driver.smmuv3.hw.format.VmsaGranule;
 
 /**
  * SMMU_IDR5 (0x14, 32 bits, read-only): output address size, translation granules and virtual
@@ -27,6 +28,9 @@ public final class Smmuv3Idr5 {
      * this implementation (the architecture leaves it implementation defined, Linux does not read it).
      */
     public static final int STALL_MAX_TRANSACTIONS = 256;
+
+    /** The widest output address this SMMU implements: it has no 52-bit addressing (FEAT_LPA). */
+    public static final int MAX_IMPLEMENTED_OUTPUT_BITS = 48;
 
     /** The OAS encodings 0..6, by width in bits. */
     private static final int[] OAS_BITS = {32, 36, 40, 42, 44, 48, 52};
@@ -69,6 +73,27 @@ public final class Smmuv3Idr5 {
     /** The output width an OAS field value stands for; -1 for the reserved encodings. */
     public static int outputAddressBits(int oas) {
         return oas >= 0 && oas < OAS_BITS.length ? OAS_BITS[oas] : -1;
+    }
+
+    /**
+     * The output width tables may use: IDR5.OAS capped at {@link #MAX_IMPLEMENTED_OUTPUT_BITS}, a
+     * reserved OAS encoding reading as that cap.
+     */
+    public static int implementedOutputBits(int idr5) {
+        int oas = outputAddressBits(get(OAS, idr5));
+        return oas < 0 ? MAX_IMPLEMENTED_OUTPUT_BITS : Math.min(oas, MAX_IMPLEMENTED_OUTPUT_BITS);
+    }
+
+    /** Whether IDR5 offers {@code granule} (GRAN4K / GRAN16K / GRAN64K). */
+    public static boolean offers(VmsaGranule granule, int idr5) {
+        switch (granule) {
+            case GRANULE_4K:
+                return get(GRAN4K, idr5) != 0;
+            case GRANULE_16K:
+                return get(GRAN16K, idr5) != 0;
+            default:
+                return get(GRAN64K, idr5) != 0;
+        }
     }
 
     public static int get(RegisterField field, int idr5) {

@@ -72,7 +72,7 @@ enum Smmuv3OutputQueue {
             }
             if (Smmuv3Queue.isFull(prod, cons, log2)) {
                 if (!overflowOutstanding) {
-                    Smmuv3QueueIndexes.write(regs, prodOffset, prod ^ Integer.MIN_VALUE);
+                    Smmuv3QueueIndexes.write(regs, prodOffset, (int) (prod ^ Smmuv3Queue.OVERFLOW.mask()));
                 }
                 return false;
             }

@@ -21,6 +21,8 @@ import io.nestor.api.driver.RegisterField;
  */
 public final class Smmuv3Queue {
 
+    /** {@code *_BASE.RWA}: read / write-allocate hint for the queue's memory (set by the host driver, ignored here). */
+    public static final RegisterField BASE_RWA = RegisterField.bit("RWA", 62);
     public static final RegisterField BASE_ADDR = RegisterField.bits("ADDR", 51, 5);
     public static final RegisterField BASE_LOG2SIZE = RegisterField.bits("LOG2SIZE", 4, 0);
     public static final RegisterField OVERFLOW = RegisterField.bit("OVFLG", 31);
@@ -52,7 +54,7 @@ public final class Smmuv3Queue {
     }
 
     /** The index and wrap bits of a PROD / CONS value. */
-    private static int indexAndWrap(int pointer, int log2Size) {
+    public static int indexAndWrap(int pointer, int log2Size) {
         return pointer & ((2 << log2Size) - 1);
     }
 
@@ -72,7 +74,7 @@ public final class Smmuv3Queue {
 
     /** Whether the overflow flag (PROD.OVFLG / CONS.OVACKFLG) is set. */
     public static boolean overflowFlag(int pointer) {
-        return pointer < 0;
+        return OVERFLOW.isSet(Integer.toUnsignedLong(pointer));
     }
 
     /** An entry's bytes as the SMMU writes them: its 64-bit words, little-endian. */

@@ -31,15 +31,13 @@ import io.nestor.driver.smmuv3.hw.format.VmsaStage2Format;
  */
 final class Smmuv3StageDecoder {
 
-    private static final int MAX_OUTPUT_BITS = 48;
-
     static StageConfig stage2(Smmuv3Ste ste, int idr0, int idr3, int idr5) throws FaultException {
         int bad = Smmuv3EventType.C_BAD_STE;
         if (!ste.s2Aa64()) {
             throw Smmuv3ConfigFaults.event(bad);
         }
         VmsaGranule granule = granule(ste.s2Tg(), idr5, bad);
-        int oas = oasBits(idr5);
+        int oas = Smmuv3Idr5.implementedOutputBits(idr5);
         if (ste.s2T0sz() < 64 - oas) {
             throw Smmuv3ConfigFaults.event(bad);
         }
@@ -76,7 +74,7 @@ final class Smmuv3StageDecoder {
             // faults", so the fault is raised here for each request.
             throw new FaultException(new Fault(FaultStage.STAGE1, FaultReason.TRANSLATION, -1, 0, 0, 0, false, 0));
         }
-        int outputBits = cappedOutputBits(cd.ips(), oasBits(idr5));
+        int outputBits = cappedOutputBits(cd.ips(), Smmuv3Idr5.implementedOutputBits(idr5));
         checkTableBase(cd.ttb0(), outputBits, bad);
         int httu = Smmuv3Idr0.get(Smmuv3Idr0.HTTU, idr0);
         boolean ha = cd.ha() && httu >= Smmuv3Idr0.HTTU_ACCESS;
@@ -86,33 +84,11 @@ final class Smmuv3StageDecoder {
     }
 
     private static VmsaGranule granule(int tg, int idr5, int badEvent) throws FaultException {
-        VmsaGranule g;
-        boolean supported;
-        switch (tg) {
-            case 0:
-                g = VmsaGranule.GRANULE_4K;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN4K, idr5) != 0;
-                break;
-            case 1:
-                g = VmsaGranule.GRANULE_64K;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN64K, idr5) != 0;
-                break;
-            case 2:
-                g = VmsaGranule.GRANULE_16K;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN16K, idr5) != 0;
-                break;
-            default:
-                throw Smmuv3ConfigFaults.event(badEvent);
-        }
-        if (!supported) {
+        VmsaGranule g = VmsaGranule.ofTg(tg);
+        if (g == null || !Smmuv3Idr5.offers(g, idr5)) {
             throw Smmuv3ConfigFaults.event(badEvent);
         }
         return g;
-    }
-
-    private static int oasBits(int idr5) {
-        int oas = Smmuv3Idr5.outputAddressBits(Smmuv3Idr5.get(Smmuv3Idr5.OAS, idr5));
-        return Math.min(oas < 0 ? MAX_OUTPUT_BITS : oas, MAX_OUTPUT_BITS);
     }
 
     private static int cappedOutputBits(int encoding, int oas) {

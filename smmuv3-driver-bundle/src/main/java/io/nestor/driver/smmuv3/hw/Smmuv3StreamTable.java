@@ -22,6 +22,8 @@ import io.nestor.api.translation.FaultException;
  */
 public final class Smmuv3StreamTable {
 
+    /** STRTAB_BASE.RA: read-allocate hint (set by the host driver, ignored here). */
+    public static final RegisterField BASE_RA = RegisterField.bit("RA", 62);
     public static final RegisterField BASE_ADDR = RegisterField.bits("ADDR", 51, 6);
     public static final RegisterField CFG_LOG2SIZE = RegisterField.bits("LOG2SIZE", 5, 0);
     public static final RegisterField CFG_SPLIT = RegisterField.bits("SPLIT", 10, 6);

@@ -1,5 +1,7 @@
 package io.nestor.driver.smmuv3.hw;
 
+import io.nestor.driver.smmuv3.hw.format.VmsaGranule;
+
 /**
  * The input range of an address-based TLB invalidation (CMD_TLBI_NH_VA / NH_VAA / S2_IPA): the
  * architecture's range invalidation (SMMUv3.1 RIL, hw-formats.md §2.5; Linux
@@ -36,25 +38,13 @@ record Smmuv3TlbiRange(long address, long size) {
         if (!Smmuv3Idr3.RIL.isSet(Integer.toUnsignedLong(idr3))) {
             throw Smmuv3CommandError.illegal("range invalidation (TG %d) without IDR3.RIL", tg);
         }
-        int granuleShift;
-        boolean supported;
-        switch (tg) {
-            case 1:
-                granuleShift = 12;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN4K, idr5) != 0;
-                break;
-            case 2:
-                granuleShift = 14;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN16K, idr5) != 0;
-                break;
-            default:
-                granuleShift = 16;
-                supported = Smmuv3Idr5.get(Smmuv3Idr5.GRAN64K, idr5) != 0;
-                break;
-        }
-        if (!supported) {
+        // The TLBI TG order is 1 = 4 KiB, 2 = 16 KiB, 3 = 64 KiB (not the TG0 / S2TG order).
+        VmsaGranule granule = tg == 1 ? VmsaGranule.GRANULE_4K : tg == 2 ? VmsaGranule.GRANULE_16K
+                : VmsaGranule.GRANULE_64K;
+        if (!Smmuv3Idr5.offers(granule, idr5)) {
             throw Smmuv3CommandError.illegal("TG %d names a granule IDR5 does not offer", tg);
         }
+        int granuleShift = granule.shift();
         long start = address & -(1L << granuleShift);
         long size = ((long) num + 1) << (scale + granuleShift);
         if (Long.compareUnsigned(start + size - 1, start) < 0) {

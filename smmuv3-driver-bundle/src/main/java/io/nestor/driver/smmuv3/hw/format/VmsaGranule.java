@@ -11,14 +11,38 @@ package io.nestor.driver.smmuv3.hw.format;
  * implement, so a block descriptor there is invalid.
  */
 public enum VmsaGranule {
-    GRANULE_4K(12),
-    GRANULE_16K(14),
-    GRANULE_64K(16);
+    GRANULE_4K(12, 0),
+    GRANULE_16K(14, 2),
+    GRANULE_64K(16, 1);
 
     private final int shift;
+    private final int tg;
 
-    VmsaGranule(int shift) {
+    VmsaGranule(int shift, int tg) {
         this.shift = shift;
+        this.tg = tg;
+    }
+
+    /**
+     * The granule a TG0 / S2TG field names (TCR_ELx.TG0 order: 0 = 4 KiB, 1 = 64 KiB, 2 = 16 KiB),
+     * or {@code null} for the reserved 3.
+     */
+    public static VmsaGranule ofTg(int tg) {
+        switch (tg) {
+            case 0:
+                return GRANULE_4K;
+            case 1:
+                return GRANULE_64K;
+            case 2:
+                return GRANULE_16K;
+            default:
+                return null;
+        }
+    }
+
+    /** This granule's TG0 / S2TG encoding. */
+    public int tg() {
+        return tg;
     }
 
     /** log2 of the granule size. */
