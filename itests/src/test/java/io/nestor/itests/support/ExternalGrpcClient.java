@@ -1,6 +1,5 @@
 package io.nestor.itests.support;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Map;
 
@@ -27,7 +26,7 @@ public final class ExternalGrpcClient implements AutoCloseable {
     public ExternalGrpcClient(int port) {
         try {
             Class<?> type = Class.forName(CLIENT_CLASS, true, ClassLoader.getSystemClassLoader());
-            client = withSystemContextLoader(() -> type.getConstructor(int.class).newInstance(port));
+            client = Outside.withSystemLoader(() -> type.getConstructor(int.class).newInstance(port));
             health = type.getMethod("health", String.class);
             unitStates = type.getMethod("unitStates");
             close = type.getMethod("close");
@@ -53,32 +52,6 @@ public final class ExternalGrpcClient implements AutoCloseable {
     }
 
     private Object call(Method method, Object... args) {
-        return withSystemContextLoader(() -> method.invoke(client, args));
-    }
-
-    private interface Call {
-        Object run() throws ReflectiveOperationException;
-    }
-
-    private static Object withSystemContextLoader(Call call) {
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
-        try {
-            return call.run();
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            thread.setContextClassLoader(previous);
-        }
+        return Outside.withSystemLoader(() -> method.invoke(client, args));
     }
 }

@@ -1,6 +1,6 @@
 package io.nestor.itests.support;
 
-import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 
 /**
@@ -16,7 +16,8 @@ public final class ExternalSessionClient implements AutoCloseable {
     public ExternalSessionClient(int port) {
         try {
             type = Class.forName(CLIENT_CLASS, true, ClassLoader.getSystemClassLoader());
-            client = call(null, type.getConstructor(int.class), port);
+            Constructor<?> constructor = type.getConstructor(int.class);
+            client = Outside.withSystemLoader(() -> constructor.newInstance(port));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load " + CLIENT_CLASS + " from the system class loader", e);
         }
@@ -45,34 +46,10 @@ public final class ExternalSessionClient implements AutoCloseable {
 
     private Object invoke(String name, Class<?>[] types, Object... args) {
         try {
-            return call(client, type.getMethod(name, types), args);
+            Method method = type.getMethod(name, types);
+            return Outside.withSystemLoader(() -> method.invoke(client, args));
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static Object call(Object target, java.lang.reflect.Executable member, Object... args) {
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
-        try {
-            if (member instanceof Method) {
-                return ((Method) member).invoke(target, args);
-            }
-            return ((java.lang.reflect.Constructor<?>) member).newInstance(args);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            thread.setContextClassLoader(previous);
         }
     }
 }

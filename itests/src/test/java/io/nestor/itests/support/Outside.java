@@ -49,11 +49,18 @@ public final class Outside {
         return face.cast(Proxy.newProxyInstance(face.getClassLoader(), new Class<?>[] {face}, handler));
     }
 
-    private interface Call {
+    /** A call across the boundary: a constructor or method of an outside object, invoked reflectively. */
+    interface Call {
         Object run() throws Exception;
     }
 
-    private static Object withSystemLoader(Call call) {
+    /**
+     * Runs {@code call} with the system class loader as context class loader; a throwable the outside
+     * code threw comes out as it is (an outside {@link RpcFailure} as the probe's), anything else
+     * that goes wrong as an {@link IllegalStateException}. The {@code External*Client} handles call
+     * through it too.
+     */
+    static Object withSystemLoader(Call call) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(ClassLoader.getSystemClassLoader());

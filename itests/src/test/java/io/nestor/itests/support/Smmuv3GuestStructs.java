@@ -20,7 +20,7 @@ public final class Smmuv3GuestStructs {
     public static final int HWPT_DATA_ARM_SMMUV3 = 2;
     /** enum iommu_viommu_type: IOMMU_VIOMMU_TYPE_ARM_SMMUV3. */
     public static final int VIOMMU_TYPE_ARM_SMMUV3 = 1;
-    /** enum iommu_hwpt_invalidate_data_type: IOMMU_HWPT_INVALIDATE_DATA_ARM_SMMUV3. */
+    /** enum iommu_hwpt_invalidate_data_type: IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3. */
     public static final int INVALIDATE_DATA_ARM_SMMUV3 = 1;
     public static final int COMMAND_LEN = 16;
     /** enum iommu_veventq_type: IOMMU_VEVENTQ_TYPE_ARM_SMMUV3. */

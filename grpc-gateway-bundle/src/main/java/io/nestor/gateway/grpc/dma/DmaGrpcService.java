@@ -3,16 +3,12 @@ package io.nestor.gateway.grpc.dma;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.nestor.api.dma.Dma;
 import io.nestor.api.dma.DmaRequest;
 import io.nestor.api.dma.DmaResult;
-import io.nestor.api.error.IommuException;
 import io.nestor.api.session.Session;
 import io.nestor.api.translation.PageResponseCode;
 import io.nestor.gateway.grpc.GatewayLimits;
-import io.nestor.gateway.grpc.error.ErrnoStatus;
 import io.nestor.gateway.grpc.error.UnaryCall;
 import io.nestor.gateway.grpc.proto.DmaGrpc;
 import io.nestor.gateway.grpc.proto.DmaPageRequest;
@@ -37,10 +33,6 @@ import java.util.concurrent.TimeUnit;
 public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     /** How long PageRequest waits for the response when the call has no deadline. */
     static final long DEFAULT_PAGE_REQUEST_TIMEOUT_MILLIS = 10_000;
-
-    private static Dma dma() {
-        return CallSession.current().dma();
-    }
 
     static TranslateResponse translate(Session session, TranslateRequest request) {
         if (CompactTranslate.isCompact(request)) {
@@ -77,7 +69,9 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     public void read(DmaReadRequest request, StreamObserver<DmaReadResponse> responses) {
         UnaryCall.answer(responses, () -> {
             int length = GatewayLimits.checkReadLength(request.getLength());
-            byte[] data = dma().read(DmaMessages.device(CallSession.current(), request.getSource()), DmaMessages.pasid(request.getSource()),
+            Session session = CallSession.current();
+            DmaSource source = request.getSource();
+            byte[] data = session.dma().read(DmaMessages.device(session, source), DmaMessages.pasid(source),
                     request.getIova(), length);
             return DmaReadResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
         });
@@ -86,8 +80,10 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
     @Override
     public void write(DmaWriteRequest request, StreamObserver<DmaWriteResponse> responses) {
         UnaryCall.answer(responses, () -> {
-            dma().write(DmaMessages.device(CallSession.current(), request.getSource()), DmaMessages.pasid(request.getSource()),
-                    request.getIova(), request.getData().toByteArray());
+            Session session = CallSession.current();
+            DmaSource source = request.getSource();
+            session.dma().write(DmaMessages.device(session, source), DmaMessages.pasid(source), request.getIova(),
+                    request.getData().toByteArray());
             return DmaWriteResponse.getDefaultInstance();
         });
     }
@@ -98,8 +94,10 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
             Deadline deadline = Context.current().getDeadline();
             long timeout = deadline == null ? DEFAULT_PAGE_REQUEST_TIMEOUT_MILLIS
                     : Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));
-            PageResponseCode code = dma().pageRequest(DmaMessages.device(CallSession.current(), request.getSource()),
-                    DmaMessages.pasid(request.getSource()), request.getAddr(), request.getPerm(), request.getGrpid(),
+            Session session = CallSession.current();
+            DmaSource source = request.getSource();
+            PageResponseCode code = session.dma().pageRequest(DmaMessages.device(session, source),
+                    DmaMessages.pasid(source), request.getAddr(), request.getPerm(), request.getGrpid(),
                     request.getLastPage(), timeout);
             return DmaPageResponse.newBuilder().setCode(code.pciCode()).build();
         });
@@ -123,13 +121,9 @@ public final class DmaGrpcService extends DmaGrpc.DmaImplBase {
                 TranslateResponse response;
                 try {
                     response = translate(session, request);
-                } catch (IommuException e) {
-                    failed = true;
-                    responses.onError(ErrnoStatus.toStatusException(e));
-                    return;
                 } catch (RuntimeException e) {
                     failed = true;
-                    responses.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+                    responses.onError(UnaryCall.failure(e));
                     return;
                 }
                 responses.onNext(response);

@@ -1,6 +1,7 @@
 package io.nestor.gateway.grpc.error;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.nestor.api.error.IommuException;
 import java.util.function.Supplier;
@@ -21,14 +22,23 @@ public final class UnaryCall {
         T response;
         try {
             response = body.get();
-        } catch (IommuException e) {
-            responses.onError(ErrnoStatus.toStatusException(e));
-            return;
         } catch (RuntimeException e) {
-            responses.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+            responses.onError(failure(e));
             return;
         }
         responses.onNext(response);
         responses.onCompleted();
+    }
+
+    /**
+     * What a handler hands to {@code onError} for {@code e}: the errno status of an
+     * {@link IommuException}, {@code INTERNAL} for anything else. Streaming handlers use it too, so
+     * that a failure reads the same on every RPC.
+     */
+    public static StatusRuntimeException failure(RuntimeException e) {
+        if (e instanceof IommuException errno) {
+            return ErrnoStatus.toStatusException(errno);
+        }
+        return Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException();
     }
 }
