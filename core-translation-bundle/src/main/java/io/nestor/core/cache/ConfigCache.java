@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * <p><b>Concurrency.</b> A fixed array of buckets, each an immutable chain of nodes; a lookup
  * reads a bucket (volatile) and walks the chain: no lock, no allocation. Every translation passes
  * here, IOTLB hits included, so hits are counted without an atomic add, as the IOTLB's are
- * ({@link CacheCounters}). Writers serialise on the cache and replace whole chains (copy on write). Fills
+ * ({@link CacheEventCounters}). Writers serialise on the cache and replace whole chains (copy on write). Fills
  * follow the same token discipline as the {@link Iotlb}: a configuration decoded before an
  * invalidation is not installed after it.
  *
@@ -71,7 +71,7 @@ public final class ConfigCache {
     /** Guarded by {@code this}. */
     private int size;
 
-    private final CacheCounters counters = new CacheCounters();
+    private final CacheEventCounters counters = new CacheEventCounters();
 
     public ConfigCache(int capacity) {
         if (capacity < 1 || capacity > (1 << 24)) {

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * nothing: it reads the handle's index and page-size mask, probes the {@link SeqlockWordTable} once
  * per size present (once for a 4 KiB-only handle), then re-reads the index word: unchanged means the
  * index was the handle's for the whole probe, so the entry is the handle's (an index is reused only
- * after a sweep). Hits are counted in a {@link StripedCounter} ({@link CacheCounters}).
+ * after a sweep). Hits are counted in a {@link StripedCounter} ({@link CacheEventCounters}).
  * Strict mode costs one volatile read of a flag while off. The tag-word methods
  * ({@link #lookup(long, long, Object)}) find the handle first in a lock-free registry.
  *
@@ -72,7 +72,7 @@ public final class Iotlb {
 
     private final SeqlockWordTable table;
     private final TagHandles handles;
-    private final CacheCounters counters = new CacheCounters();
+    private final CacheEventCounters counters = new CacheEventCounters();
     private final StaleTranslationLog staleLog = new StaleTranslationLog();
 
     @SuppressWarnings("unused") // through GENERATION

@@ -42,7 +42,7 @@ public final class WalkCache {
     }
 
     private final SeqlockSetTable table;
-    private final CacheCounters counters = new CacheCounters();
+    private final CacheEventCounters counters = new CacheEventCounters();
 
     @SuppressWarnings("unused") // through GENERATION
     private volatile long generation;

@@ -62,7 +62,16 @@ public final class DeviceDma {
      * @return {@code null} when {@code out} holds a translation, else the reported fault
      */
     public FaultEvent translate(DeviceInfo device, int pasid, long iova, int access, TranslationResult out) {
-        IommuUnit unit = registry.unitOf(device);
+        return translate(registry.unitOf(device), device, pasid, iova, access, out);
+    }
+
+    /**
+     * {@link #translate(DeviceInfo, int, long, int, TranslationResult)} for a caller that already
+     * resolved the device's unit ({@link DriverRegistry#unitOf}), as a batch of one device's
+     * requests does once.
+     */
+    public FaultEvent translate(IommuUnit unit, DeviceInfo device, int pasid, long iova, int access,
+            TranslationResult out) {
         if (registry.engine().translate(unit.index(), device.sourceId(), pasid, iova, access, out)) {
             return null;
         }

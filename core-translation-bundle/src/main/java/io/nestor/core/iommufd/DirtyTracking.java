@@ -13,11 +13,11 @@ import io.nestor.api.error.IommuException;
  * first (a clean snapshot) and flushes; enabling or disabling twice is a no-op. The hardware marks
  * leaves dirty whenever the domain's format has A/D in use, so "enabled" is the core's state only.
  *
- * <p>GET: unknown flags or {@code __reserved} → EOPNOTSUPP; not an HWPT_PAGING → ENOENT; no dirty
- * ops → EOPNOTSUPP; {@code iova + length - 1} wraps → EOVERFLOW; {@code iova} or the end not
- * aligned to the IOAS's {@code iova_alignment} → EINVAL; {@code page_size} 0 (or not a power of
- * two) → EINVAL; {@code iova} or the end not aligned to it → EINVAL; an unmapped hole in the range
- * → EINVAL. Bit n of the bitmap is {@code iova + n * page_size}; a dirty leaf larger than a page
+ * <p>GET: unknown flags or {@code __reserved} → EOPNOTSUPP; not an HWPT_PAGING → ENOENT;
+ * {@code iova + length - 1} wraps → EOVERFLOW; {@code iova} or the end not aligned to the IOAS's
+ * {@code iova_alignment} → EINVAL; {@code page_size} 0 (or not a power of two) → EINVAL;
+ * {@code iova} or the end not aligned to it → EINVAL; no dirty ops → EOPNOTSUPP; an unmapped hole
+ * in the range → EINVAL (kernel-uapi §1.2.14). Bit n of the bitmap is {@code iova + n * page_size}; a dirty leaf larger than a page
  * sets every bit it covers. Without NO_CLEAR the bits read are cleared and the range flushed, so
  * the next write is recorded again.
  */
@@ -63,10 +63,10 @@ public final class DirtyTracking {
         }
         try (ObjectRef<HwptPaging> ref = context.objects().get(hwptId, ObjectType.HWPT_PAGING, HwptPaging.class)) {
             HwptPaging h = ref.get();
-            DriverPagingDomain domain = dirtyDomain(h);
             IoPageTable iopt = h.ioas().pageTable();
             synchronized (iopt) {
-                checkRange(iopt, iova, length, pageSize);
+                checkRange(iopt, iova, length, pageSize); // the kernel checks the range before the dirty ops
+                DriverPagingDomain domain = dirtyDomain(h);
                 checkCovered(iopt, iova, length);
                 long bits = Long.divideUnsigned(length, pageSize);
                 if (bits > (long) Integer.MAX_VALUE * 64) {

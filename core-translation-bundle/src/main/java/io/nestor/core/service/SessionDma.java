@@ -16,6 +16,7 @@ import io.nestor.core.dma.DeviceDma;
 import io.nestor.core.fault.FaultEvent;
 import io.nestor.core.platform.DriverRegistry;
 import io.nestor.core.translate.TranslationResult;
+import io.nestor.core.unit.IommuUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,11 +87,13 @@ final class SessionDma implements Dma {
         session.checkOpen();
         DeviceInfo[] devices = new DeviceInfo[requests.size()];
         DeviceInfo[] requesters = new DeviceInfo[devices.length];
+        IommuUnit[] units = new IommuUnit[devices.length];
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
             boolean same = i > 0 && requests.get(i - 1).device().equals(r.device());
             devices[i] = same ? devices[i - 1] : device(r.device());
             requesters[i] = same ? requesters[i - 1] : registry.requester(devices[i]);
+            units[i] = same ? units[i - 1] : registry.unitOf(requesters[i]);
             checkPasid(devices[i], r.pasid());
             checkAccess(r.access());
         }
@@ -101,7 +104,7 @@ final class SessionDma implements Dma {
         for (int i = 0; i < devices.length; i++) {
             DmaRequest r = requests.get(i);
             int pasid = requesters[i] == devices[i] ? r.pasid() : registry.requesterPasid(devices[i], r.pasid());
-            FaultEvent fault = dma.translate(requesters[i], pasid, r.iova(), r.access(), out);
+            FaultEvent fault = dma.translate(units[i], requesters[i], pasid, r.iova(), r.access(), out);
             if (fault == null) {
                 results.add(DmaResult.translated(out.outputAddress(), 1L << out.pageShift(), access(out.permissions())));
                 continue;

@@ -3,6 +3,7 @@ package io.nestor.core.topology;
 import io.nestor.api.driver.DeviceInfo;
 import io.nestor.api.driver.UnitFeatures;
 import io.nestor.api.platform.MediatedDevice;
+import io.nestor.core.pci.PciAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -28,8 +29,6 @@ import java.util.regex.Pattern;
 public final class TopologyFile {
 
     private static final Pattern SECTION = Pattern.compile("\\[\\s*(unit|device)\\s+([^\\]\\s]+)\\s*\\]");
-    private static final Pattern PCI_ADDRESS =
-            Pattern.compile("(?:[0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\\.([0-7])");
 
     private static final Set<String> UNIT_KEYS = Set.of("kind", "nesting", "pasid-bits", "input-address-bits",
             "output-address-bits", "page-sizes", "five-level-stage1", "page-requests", "device-tlb",
@@ -210,19 +209,9 @@ public final class TopologyFile {
         if (s.values.containsKey("source-id")) {
             sourceId = f.integer("source-id", 0);
         } else {
-            Matcher m = PCI_ADDRESS.matcher(s.name);
-            if (!m.matches()) {
-                throw new TopologyFormatException(source, s.line, "device " + s.name
-                        + " is not named by a PCI address ([segment:]bus:device.function), so it needs a source-id");
-            }
-            int bus = Integer.parseInt(m.group(1), 16);
-            int dev = Integer.parseInt(m.group(2), 16);
-            int fn = Integer.parseInt(m.group(3));
-            if (dev > 0x1f) {
-                throw new TopologyFormatException(source, s.line, "device " + s.name + ": device number 0x"
-                        + Integer.toHexString(dev) + " exceeds 0x1f");
-            }
-            sourceId = bus << 8 | dev << 3 | fn;
+            sourceId = PciAddress.parse(s.name).orElseThrow(() -> new TopologyFormatException(source, s.line,
+                    "device " + s.name + " is not named by a PCI address ([segment:]bus:device.function), so it"
+                            + " needs a source-id")).requesterId();
         }
         int pasidBits = f.integer("pasid-bits", 0);
         boolean exec = f.bool("pasid-exec", false);

@@ -5,6 +5,7 @@ import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.vtd.hw.VtdPasidEntry;
 
 /**
  * Attaching a device's requests without PASID (RID_PASID) or one PASID to a domain, and detaching,
@@ -91,8 +92,9 @@ public final class VtdDomainAttach {
     public static void detach(UnitContext unit, DeviceInfo device, int pasid) {
         VtdStructureLock.run(unit, () -> {
             checkSourceId(unit, device);
-            if (pasid != DeviceInfo.NO_PASID && (pasid <= 0 || pasid > 0xFFFFF)) {
-                throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 1..%d", unit.name(), pasid, 0xFFFFF);
+            if (pasid != DeviceInfo.NO_PASID && (pasid <= 0 || pasid > VtdPasidEntry.MAX_PASID)) {
+                throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 1..%d", unit.name(), pasid,
+                        VtdPasidEntry.MAX_PASID);
             }
             if (!VtdUnitBringUp.rootTableLatched(unit)) {
                 return;

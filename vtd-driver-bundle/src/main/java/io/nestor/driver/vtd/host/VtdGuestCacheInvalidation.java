@@ -5,6 +5,7 @@ import io.nestor.api.driver.DomainDescriptor;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
+import io.nestor.driver.vtd.hw.VtdPasidEntry;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,8 +44,9 @@ public final class VtdGuestCacheInvalidation {
         }
         if (info.granularity() != IommuCacheInvalidateInfo.GRANU_DOMAIN
                 && (info.flags() & IommuCacheInvalidateInfo.FLAG_PASID) != 0
-                && (info.pasid() < 0 || info.pasid() > 0xFFFFF)) {
-            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d", unit.name(), info.pasid(), 0xFFFFF);
+                && (info.pasid() < 0 || info.pasid() > VtdPasidEntry.MAX_PASID)) {
+            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d", unit.name(), info.pasid(),
+                    VtdPasidEntry.MAX_PASID);
         }
         int order = 0;
         if (info.granularity() == IommuCacheInvalidateInfo.GRANU_ADDR) {

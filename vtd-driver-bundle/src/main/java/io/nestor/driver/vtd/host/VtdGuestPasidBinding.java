@@ -35,7 +35,6 @@ import io.nestor.driver.vtd.hw.VtdPasidEntry;
  */
 public final class VtdGuestPasidBinding {
 
-    private static final int PASID_MAX = 1 << 20;
 
     public static void bind(UnitContext unit, DeviceInfo device, DomainDescriptor parent, byte[] bindData) {
         VtdStructureLock.run(unit, () -> {
@@ -107,9 +106,9 @@ public final class VtdGuestPasidBinding {
 
     private static int checkHostPasid(UnitContext unit, VtdUnitCapabilities caps, IommuGpasidBindData data) {
         long hpasid = data.hpasid();
-        if (hpasid <= 0 || hpasid >= PASID_MAX || hpasid >= caps.maxPasids()) {
+        if (hpasid <= 0 || hpasid > VtdPasidEntry.MAX_PASID || hpasid >= caps.maxPasids()) {
             throw IommuException.of(Errno.EINVAL, "%s: host PASID %d outside 1..%d", unit.name(), hpasid,
-                    Math.min(PASID_MAX, caps.maxPasids()) - 1);
+                    Math.min(VtdPasidEntry.MAX_PASID + 1, caps.maxPasids()) - 1);
         }
         return (int) hpasid;
     }

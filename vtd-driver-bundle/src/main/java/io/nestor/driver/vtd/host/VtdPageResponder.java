@@ -5,6 +5,7 @@ import io.nestor.api.driver.UnitContext;
 import io.nestor.api.error.Errno;
 import io.nestor.api.error.IommuException;
 import io.nestor.api.translation.PageResponse;
+import io.nestor.driver.vtd.hw.VtdPasidEntry;
 import java.util.List;
 
 /**
@@ -32,8 +33,9 @@ public final class VtdPageResponder {
             throw IommuException.of(Errno.EINVAL, "%s: page request group index %d outside 0..511", unit.name(),
                     response.groupIndex());
         }
-        if (response.pasid() < -1 || response.pasid() > 0xFFFFF) {
-            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d", unit.name(), response.pasid(), 0xFFFFF);
+        if (response.pasid() < -1 || response.pasid() > VtdPasidEntry.MAX_PASID) {
+            throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d", unit.name(), response.pasid(),
+                    VtdPasidEntry.MAX_PASID);
         }
         VtdUnitBringUp.ensure(unit);
         boolean pasidPresent = response.pasid() >= 0;

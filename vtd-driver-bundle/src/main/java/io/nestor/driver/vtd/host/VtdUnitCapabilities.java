@@ -3,6 +3,7 @@ package io.nestor.driver.vtd.host;
 import io.nestor.api.driver.UnitContext;
 import io.nestor.driver.vtd.hw.VtdCapabilityRegister;
 import io.nestor.driver.vtd.hw.VtdExtendedCapabilityRegister;
+import io.nestor.driver.vtd.hw.VtdPasidEntry;
 import io.nestor.driver.vtd.hw.VtdRegisterOffsets;
 
 /**
@@ -48,9 +49,16 @@ public record VtdUnitCapabilities(long cap, long ecap, int hostAddressWidth) {
         return scalableMode() && VtdExtendedCapabilityRegister.PASID.isSet(ecap);
     }
 
-    /** The unit's PASID space, {@code 2 << PSS} as Linux sets {@code iommu->max_pasids}; 0 without PASID. */
+    /**
+     * The unit's PASID space, {@code 2 << PSS} as Linux sets {@code iommu->max_pasids}, bounded by
+     * the 20-bit PASID (PSS is a 5-bit field: a foreign ECAP could say more); 0 without PASID.
+     */
     public int maxPasids() {
-        return pasidSupported() ? 2 << VtdExtendedCapabilityRegister.PSS.extract(ecap) : 0;
+        if (!pasidSupported()) {
+            return 0;
+        }
+        long pasids = 2L << VtdExtendedCapabilityRegister.PSS.extract(ecap);
+        return (int) Math.min(pasids, VtdPasidEntry.MAX_PASID + 1L);
     }
 
     public boolean secondStageSupported() {

@@ -43,7 +43,6 @@ public final class VtdConfigDecoder {
     private static final int TTM_SHIFT = 10;
     private static final long TTM_SCALABLE = 1;
     /** A PASID is 20 bits. */
-    private static final int PASID_LIMIT = 1 << 20;
     /** PASID bits 5:0 index the 64-entry PASID table; bits 19:6 the directory. */
     private static final int PASID_TABLE_SHIFT = 6;
 
@@ -52,9 +51,9 @@ public final class VtdConfigDecoder {
         if (!VtdGlobalStatusRegister.translationEnabled(gsts)) {
             return TranslationConfig.bypass(0);
         }
-        if (pasid != DeviceInfo.NO_PASID && (pasid < 0 || pasid >= PASID_LIMIT)) {
+        if (pasid != DeviceInfo.NO_PASID && (pasid < 0 || pasid > VtdPasidEntry.MAX_PASID)) {
             throw IommuException.of(Errno.EINVAL, "%s: PASID %d outside 0..%d for device %s", unit.name(), pasid,
-                    PASID_LIMIT - 1, device.name());
+                    VtdPasidEntry.MAX_PASID, device.name());
         }
         if (device.sourceId() > 0xFFFF) {
             throw IommuException.of(Errno.EINVAL, "%s: source-id 0x%x of device %s is not a 16-bit PCI requester ID",

@@ -18,6 +18,8 @@ import java.util.Arrays;
  */
 public final class VtdPasidEntry {
 
+    /** The largest PASID: PASIDs are 20 bits, a directory index (PASID[19:6]) and a table index (PASID[5:0]). */
+    public static final int MAX_PASID = (1 << 20) - 1;
     public static final int SIZE = 64;
     public static final int QWORDS = 8;
 

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread-safe.
  */
-final class CacheCounters {
+final class CacheEventCounters {
     private final StripedCounter hits = new StripedCounter();
     private final LongAdder misses = new LongAdder();
     private final LongAdder fills = new LongAdder();
